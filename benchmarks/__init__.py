@@ -1,0 +1,1 @@
+"""Benchmarks: both sides measured in one run, ratios printed."""
