@@ -21,7 +21,11 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["AGENT_NAME_PATTERN", "Headers", "TopicNames", "validate_agent_name"]
+__all__ = ["AGENT_NAME_PATTERN", "NEW_TASK_STATE", "Headers", "TopicNames", "validate_agent_name"]
+
+NEW_TASK_STATE: Final = "agentbus.new_task"
+"""Key in the SDK's call-context state: the request creates a task (its message names
+none), so every task id the task store is asked for is new and needs no catch-up."""
 
 AGENT_NAME_PATTERN: Final = re.compile(r"^[a-z](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 """An agent name: a DNS label of at most 40 characters, so ``<name>-agent`` is one too."""

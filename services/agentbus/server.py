@@ -39,7 +39,7 @@ from starlette.requests import Request
 from agentbus.bus import KafkaBus
 from agentbus.errors import BrokerUnavailableError
 from agentbus.metrics import get_metrics
-from agentbus.names import Headers, validate_agent_name
+from agentbus.names import NEW_TASK_STATE, Headers, validate_agent_name
 from agentbus.ordering import KeyedSequencer
 from agentbus.progress import PartitionProgress
 from agentbus.provisioning import agent_topic_specs
@@ -57,6 +57,7 @@ __all__ = ["KafkaCallContextBuilder", "KafkaConsumerHandler", "make_request_hand
 log = logging.getLogger(__name__)
 
 _COMMIT_INTERVAL_S = 0.2
+
 _DRAIN_TIMEOUT_S = 30.0
 
 
@@ -83,7 +84,9 @@ class KafkaCallContextBuilder(DefaultServerCallContextBuilder):
     def build(self, request: Request) -> ServerCallContext:
         """The SDK's context plus ``state['kafka']``: topic, partition, offset, sender."""
         context = super().build(request)
-        context.state["kafka"] = request.scope.get("state", {}).get("kafka", {})
+        kafka = request.scope.get("state", {}).get("kafka", {})
+        context.state["kafka"] = kafka
+        context.state[NEW_TASK_STATE] = kafka.get("new_task", False)
         return context
 
 
@@ -462,6 +465,17 @@ def _request_id(value: bytes) -> str | int | None:
         return None
 
 
+def _starts_a_new_task(body: bytes) -> bool:
+    """Whether ``body`` is a send whose message names no task: every task id it meets is new."""
+    try:
+        request = json.loads(body)
+        if request.get("method") not in {"SendMessage", "SendStreamingMessage"}:
+            return False
+        return not request["params"]["message"].get("taskId")
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return False
+
+
 def _as_http_request(record: ConsumerRecord[Any, Any], headers: dict[str, str]) -> Request:
     """The record as the Starlette request the SDK's JSON-RPC dispatcher expects."""
     body: bytes = record.value or b""
@@ -488,6 +502,7 @@ def _as_http_request(record: ConsumerRecord[Any, Any], headers: dict[str, str]) 
                 "offset": record.offset,
                 "sender": headers.get(Headers.SENDER, ""),
                 "sender_instance": headers.get(Headers.SENDER_INSTANCE, ""),
+                "new_task": _starts_a_new_task(body),
             }
         },
     }

@@ -44,7 +44,7 @@ from google.protobuf.json_format import MessageToJson, Parse
 
 from agentbus.bus import KafkaBus
 from agentbus.logreader import CompactedTopicReader
-from agentbus.names import Headers
+from agentbus.names import NEW_TASK_STATE, Headers
 from agentbus.wire import decode_headers
 
 __all__ = ["KafkaTaskEventStream", "KafkaTaskStore"]
@@ -134,6 +134,8 @@ class KafkaTaskStore(VersionedTaskStore):
         """The latest snapshot of ``task_id`` owned by the caller, or ``None``."""
         entry = self._entries.get(task_id)
         if entry is None:
+            if context.state.get(NEW_TASK_STATE):
+                return None  # the id was just generated for this request: nobody wrote it yet
             await self.catch_up()
             entry = self._entries.get(task_id)
             if entry is None:
