@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from agentbus.bus import KafkaBus
     from agentbus.card import build_agent_card
     from agentbus.clients import AgentClients
+    from agentbus.deadline import no_deadline_context, outgoing_context
     from agentbus.errors import (
         AgentbusError,
         AgentNotFoundError,
@@ -28,10 +29,11 @@ if TYPE_CHECKING:
         ReplyProtocolError,
         TopicProvisioningError,
     )
+    from agentbus.fanout import AgentResult, fan_out, scatter
     from agentbus.names import Headers, TopicNames
     from agentbus.registry import AgentRegistry
     from agentbus.server import KafkaConsumerHandler
-    from agentbus.service import AgentSpec, create_agent_app, run_agent
+    from agentbus.service import AgentRuntime, AgentSpec, create_agent_app, run_agent, serve_app
     from agentbus.settings import AgentbusSettings, load_settings
     from agentbus.taskstore import KafkaTaskStore
     from agentbus.transport import KAFKA_BINDING, KafkaTransport, register_kafka_transport
@@ -40,6 +42,8 @@ _EXPORTS: dict[str, str] = {
     "KAFKA_BINDING": "agentbus.transport",
     "AgentClients": "agentbus.clients",
     "AgentNotFoundError": "agentbus.errors",
+    "AgentResult": "agentbus.fanout",
+    "AgentRuntime": "agentbus.service",
     "AgentRegistry": "agentbus.registry",
     "AgentSpec": "agentbus.service",
     "AgentbusError": "agentbus.errors",
@@ -59,9 +63,14 @@ _EXPORTS: dict[str, str] = {
     "TopicProvisioningError": "agentbus.errors",
     "build_agent_card": "agentbus.card",
     "create_agent_app": "agentbus.service",
+    "fan_out": "agentbus.fanout",
     "load_settings": "agentbus.settings",
+    "no_deadline_context": "agentbus.deadline",
+    "outgoing_context": "agentbus.deadline",
     "register_kafka_transport": "agentbus.transport",
     "run_agent": "agentbus.service",
+    "serve_app": "agentbus.service",
+    "scatter": "agentbus.fanout",
 }
 
 __all__ = [
@@ -69,6 +78,8 @@ __all__ = [
     "AgentClients",
     "AgentNotFoundError",
     "AgentRegistry",
+    "AgentResult",
+    "AgentRuntime",
     "AgentSpec",
     "AgentbusError",
     "AgentbusSettings",
@@ -87,9 +98,14 @@ __all__ = [
     "TopicProvisioningError",
     "build_agent_card",
     "create_agent_app",
+    "fan_out",
     "load_settings",
+    "no_deadline_context",
+    "outgoing_context",
     "register_kafka_transport",
     "run_agent",
+    "scatter",
+    "serve_app",
 ]
 
 

@@ -15,7 +15,7 @@ import os
 import socket
 import uuid
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from types import TracebackType
 from typing import Any, Self
@@ -30,6 +30,7 @@ from faststream.middlewares import AckPolicy
 
 from agentbus.connection import admin_args, broker_args
 from agentbus.errors import BrokerUnavailableError
+from agentbus.metrics import get_metrics
 from agentbus.names import Headers, TopicNames, validate_agent_name
 from agentbus.provisioning import (
     TopicSpec,
@@ -39,6 +40,7 @@ from agentbus.provisioning import (
     shared_topic_specs,
 )
 from agentbus.settings import AgentbusSettings
+from agentbus.wire import now_ms
 
 __all__ = ["KafkaBus", "ReplyQueue", "make_instance_id"]
 
@@ -98,13 +100,23 @@ class KafkaBus:
         self._specs: dict[str, TopicSpec] = {}
         self.need_topics([*caller_topic_specs(settings, name), *shared_topic_specs(settings)])
         self._pending: dict[str, ReplyQueue] = {}
+        self._metrics = get_metrics()
         self._known_topics: set[str] = set()
         self._admin: AIOKafkaAdminClient | None = None
         self._offsets: AIOKafkaConsumer | None = None
         self._inbox: Any = None
         self._started = False
+        self._on_start: list[Callable[[], Awaitable[None]]] = []
+        self._on_stop: list[Callable[[], Awaitable[None]]] = []
 
     # -- lifecycle -------------------------------------------------------------------------
+
+    def on_lifecycle(
+        self, start: Callable[[], Awaitable[None]], stop: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Run ``start`` once the bus is connected and ``stop`` before it disconnects."""
+        self._on_start.append(start)
+        self._on_stop.append(stop)
 
     def need_topics(self, specs: Iterable[TopicSpec]) -> None:
         """Ask for topics to be provisioned when the bus starts."""
@@ -148,6 +160,8 @@ class KafkaBus:
             AioTopicPartition(self.inbox_topic, self.inbox_partition)
         )
         self._started = True
+        for start in self._on_start:
+            await start()
         log.info(
             "bus %s connected to %s; replies on %s[%d]",
             self.instance_id,
@@ -174,6 +188,8 @@ class KafkaBus:
         if not self._started:
             return
         self._started = False
+        for stop in reversed(self._on_stop):
+            await stop()
         await self.broker.stop()
         if self._offsets is not None:
             await self._offsets.stop()
@@ -251,6 +267,9 @@ class KafkaBus:
             self._pending.pop(correlation_id, None)
 
     async def _on_reply(self, record: ConsumerRecord[Any, Any]) -> None:
+        self._metrics.delivery.labels(self.name, "reply").observe(
+            max(0.0, now_ms() - record.timestamp) / 1000
+        )
         correlation_id = None
         for key, value in record.headers or ():
             if key == Headers.CORRELATION_ID and value is not None:

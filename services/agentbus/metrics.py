@@ -100,6 +100,20 @@ class Metrics:
             ["agent"],
             registry=registry,
         )
+        self.task_writes = Histogram(
+            "agentbus_task_store_write_seconds",
+            "Time to write a task snapshot and learn its outcome from the log.",
+            ["agent", "outcome"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.delivery = Histogram(
+            "agentbus_delivery_seconds",
+            "From a record's creation (producer timestamp) to its handling, by record kind.",
+            ["agent", "kind"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
         self._lag = _LagCollector()
         registry.register(self._lag)
 

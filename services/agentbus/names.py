@@ -104,6 +104,8 @@ class Headers:
     SENDER: Final = "agentbus-sender"
     SENDER_INSTANCE: Final = "agentbus-sender-instance"
     DEADLINE: Final = "agentbus-deadline-ms"
+    EXPECTED: Final = "agentbus-expected"
+    """On a broadcast: the comma-separated agents that should answer (absent: all)."""
     METHOD: Final = "agentbus-method"
     SEQUENCE: Final = "agentbus-seq"
     FINAL: Final = "agentbus-final"

@@ -7,6 +7,7 @@ the reference the chart's contract test compares against.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -118,6 +119,8 @@ async def ensure_topics(connection: Mapping[str, Any], specs: Iterable[TopicSpec
         created = await _create_missing(admin, [s for n, s in wanted.items() if n not in existing])
         for name in sorted(wanted.keys() & existing):
             await _warn_if_smaller(admin, wanted[name])
+        if created:
+            await _wait_for_leaders(admin, created)
     except KafkaError as exc:
         servers = connection.get("bootstrap_servers")
         raise TopicProvisioningError(
@@ -151,6 +154,29 @@ async def _create_missing(admin: AIOKafkaAdminClient, missing: list[TopicSpec]) 
                 "and set AGENTBUS_TOPICS__PROVISION=false"
             )
     return created
+
+
+async def _wait_for_leaders(
+    admin: AIOKafkaAdminClient, topics: list[str], timeout: float = 15.0
+) -> None:
+    """Wait until every partition of new ``topics`` has a leader.
+
+    Clients that start right after creation would otherwise log "not leader" errors
+    while the controller elects leaders, and their first requests would be retried.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        described = await admin.describe_topics(topics)
+        if all(
+            entry.get("error_code", 0) == 0
+            and entry.get("partitions")
+            and all(p.get("leader", -1) >= 0 for p in entry["partitions"])
+            for entry in described
+        ):
+            return
+        await asyncio.sleep(0.05)
+    log.warning("new topics %s still have partitions without a leader", ", ".join(topics))
 
 
 def _topic_errors(response: Any) -> list[tuple[str, int, str | None]]:

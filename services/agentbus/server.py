@@ -1,7 +1,8 @@
 """``KafkaConsumerHandler``: serves one a2a-sdk ``AgentExecutor`` from Kafka.
 
-Requests are read from ``agent.<name>.requests`` in the consumer group ``<name>``,
-so replicas of an agent share its partitions. Each record goes through the SDK's
+Requests are read from ``agent.<name>.requests`` and ``agent.broadcast`` in the
+consumer group ``<name>``, so replicas of an agent share its partitions and every
+agent sees each broadcast once. Each record goes through the SDK's
 own JSON-RPC dispatcher and request handler, the very code that serves the HTTP
 binding, and the answer goes back to the caller's inbox. Records of different
 conversations run concurrently, records of one conversation (same key) in order;
@@ -130,8 +131,10 @@ class KafkaConsumerHandler:
         self._stopping = False
         bus.need_topics(agent_topic_specs(settings, agent_name))
         k = settings.kafka
+        self.broadcast_topic = bus.topics.broadcast
         self._subscriber = bus.subscriber(
             self.topic,
+            self.broadcast_topic,
             group_id=agent_name,
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest",
@@ -196,6 +199,9 @@ class KafkaConsumerHandler:
     # -- intake ------------------------------------------------------------------------
 
     async def _on_message(self, record: ConsumerRecord[Any, Any]) -> None:
+        self._metrics.delivery.labels(self.agent_name, "request").observe(
+            max(0.0, now_ms() - record.timestamp) / 1000
+        )
         tp = AioTopicPartition(record.topic, record.partition)
         self._last_read[tp] = record.offset
         progress = self._progress.get(tp)
@@ -246,6 +252,8 @@ class KafkaConsumerHandler:
 
     async def _handle(self, record: ConsumerRecord[Any, Any]) -> None:
         headers = decode_headers(record.headers)
+        if record.topic == self.broadcast_topic and not self._addressed(headers):
+            return
         method = headers.get(Headers.METHOD, "unknown")
         started = time.perf_counter()
         target = await self._reply_target(headers, record)
@@ -312,6 +320,13 @@ class KafkaConsumerHandler:
         body_bytes = bytes(response.body)
         await self._reply(target, body_bytes, 0, final=True)
         return "error" if b'"error"' in body_bytes[:64] else "ok"
+
+    def _addressed(self, headers: dict[str, str]) -> bool:
+        """Whether a broadcast names this agent among those that should answer."""
+        expected = headers.get(Headers.EXPECTED)
+        if not expected:
+            return True
+        return self.agent_name in {name.strip() for name in expected.split(",")}
 
     async def _reply_target(
         self, headers: dict[str, str], record: ConsumerRecord[Any, Any]
@@ -503,6 +518,7 @@ def _as_http_request(record: ConsumerRecord[Any, Any], headers: dict[str, str]) 
                 "sender": headers.get(Headers.SENDER, ""),
                 "sender_instance": headers.get(Headers.SENDER_INSTANCE, ""),
                 "new_task": _starts_a_new_task(body),
+                "deadline_ms": _int_or_none(headers.get(Headers.DEADLINE)),
             }
         },
     }

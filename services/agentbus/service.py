@@ -36,7 +36,15 @@ from agentbus.settings import AgentbusSettings, load_settings
 from agentbus.taskstore import KafkaTaskStore
 from agentbus.tracing import configure_tracing
 
-__all__ = ["AgentSpec", "create_agent_app", "run_agent"]
+__all__ = [
+    "AgentRuntime",
+    "AgentSpec",
+    "create_agent_app",
+    "run_agent",
+    "serve_app",
+    "setup_logging",
+    "tracing_middleware",
+]
 
 log = logging.getLogger(__name__)
 
@@ -54,74 +62,112 @@ class AgentSpec:
     streaming: bool = True
 
 
+class AgentRuntime:
+    """Everything one agent process runs, wired; :meth:`start` connects, :meth:`stop` drains.
+
+    ``create_agent_app`` wraps it in the standard ASGI app; a process with an API of its
+    own (the gateway) embeds it in its app and adds :attr:`routes`.
+    """
+
+    def __init__(self, settings: AgentbusSettings, spec: AgentSpec) -> None:
+        validate_agent_name(spec.name)
+        self.settings = settings
+        self.spec = spec
+        kafka = settings.transport == "kafka"
+        self.serve_http = not kafka or settings.ops.a2a_http
+        self.bus = KafkaBus(settings, name=spec.name) if kafka else None
+        self.registry = AgentRegistry(self.bus) if self.bus is not None else None
+        self.clients = AgentClients(settings, bus=self.bus, registry=self.registry)
+        self.executor = spec.make_executor(self.clients)
+        self.card = build_agent_card(
+            settings,
+            name=spec.name,
+            description=spec.description,
+            version=spec.version,
+            skills=spec.skills,
+            serve_kafka=kafka,
+            serve_http=self.serve_http,
+            streaming=spec.streaming,
+        )
+        self.task_store: TaskStore | KafkaTaskStore = (
+            KafkaTaskStore(self.bus, agent=spec.name)
+            if self.bus is not None
+            else InMemoryTaskStore()
+        )
+        self.request_handler = make_request_handler(self.executor, self.card, self.task_store)
+        self.handler = (
+            KafkaConsumerHandler(
+                spec.name,
+                self.executor,
+                bus=self.bus,
+                agent_card=self.card,
+                request_handler=self.request_handler,
+            )
+            if self.bus is not None
+            else None
+        )
+        self.readiness = Readiness()
+        if self.bus is not None and self.handler is not None:
+            self.readiness.add("kafka", _kafka_check(self.bus))
+            self.readiness.add("consumer_group", _group_check(self.handler))
+
+    @property
+    def routes(self) -> list[BaseRoute]:
+        """Ops routes, plus A2A over HTTP (card and JSON-RPC at ``/``) when served."""
+        routes: list[BaseRoute] = list(ops_routes(self.readiness))
+        if self.serve_http:
+            routes += create_agent_card_routes(self.card)
+            routes += create_jsonrpc_routes(self.request_handler, "/")
+        return routes
+
+    async def start(self) -> None:
+        """Connect to Kafka (when it is the transport), start consuming, register the card."""
+        if self.bus is not None and self.handler is not None and self.registry is not None:
+            await self.bus.start()
+            self.handler.start_background()
+            await self.registry.register(self.card)
+            log.info("agent %s serving %s (transport kafka)", self.spec.name, self.handler.topic)
+        else:
+            log.info("agent %s serving A2A over HTTP", self.spec.name)
+
+    async def stop(self) -> None:
+        """Finish what is in flight, commit, and disconnect."""
+        if self.handler is not None:
+            await self.handler.drain()
+        else:
+            await self.request_handler.aclose()
+        if self.registry is not None:
+            await self.registry.close()
+        await self.clients.aclose()
+        if self.bus is not None:
+            await self.bus.stop()
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[AgentRuntime]:
+        """Start for the duration of the block."""
+        await self.start()
+        try:
+            yield self
+        finally:
+            await self.stop()
+
+
+def tracing_middleware() -> Middleware:
+    """OpenTelemetry for the HTTP side, leaving ops endpoints out of traces."""
+    return Middleware(OpenTelemetryMiddleware, excluded_urls="healthz,readyz,metrics")
+
+
 def create_agent_app(settings: AgentbusSettings, spec: AgentSpec) -> Starlette:
     """The ASGI app of one agent process: ops endpoints, A2A over HTTP and/or Kafka."""
-    validate_agent_name(spec.name)
-    kafka = settings.transport == "kafka"
-    serve_http = not kafka or settings.ops.a2a_http
-    bus = KafkaBus(settings, name=spec.name) if kafka else None
-    registry = AgentRegistry(bus) if bus is not None else None
-    clients = AgentClients(settings, bus=bus, registry=registry)
-    executor = spec.make_executor(clients)
-    card = build_agent_card(
-        settings,
-        name=spec.name,
-        description=spec.description,
-        version=spec.version,
-        skills=spec.skills,
-        serve_kafka=kafka,
-        serve_http=serve_http,
-        streaming=spec.streaming,
-    )
-    task_store: TaskStore | KafkaTaskStore = (
-        KafkaTaskStore(bus, agent=spec.name) if bus is not None else InMemoryTaskStore()
-    )
-    request_handler = make_request_handler(executor, card, task_store)
-    handler = (
-        KafkaConsumerHandler(
-            spec.name, executor, bus=bus, agent_card=card, request_handler=request_handler
-        )
-        if bus is not None
-        else None
-    )
-    readiness = Readiness()
-    if bus is not None and handler is not None:
-        readiness.add("kafka", _kafka_check(bus))
-        readiness.add("consumer_group", _group_check(handler))
-
-    routes: list[BaseRoute] = list(ops_routes(readiness))
-    if serve_http:
-        routes += create_agent_card_routes(card)
-        routes += create_jsonrpc_routes(request_handler, "/")
+    runtime = AgentRuntime(settings, spec)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, Any]]:
         del app
-        if bus is not None and handler is not None and registry is not None:
-            await bus.start()
-            handler.start_background()
-            await registry.register(card)
-            log.info("agent %s serving %s (transport kafka)", spec.name, handler.topic)
-        else:
-            log.info("agent %s serving A2A over HTTP", spec.name)
-        try:
-            yield {"agent_card": card, "clients": clients, "bus": bus}
-        finally:
-            if handler is not None:
-                await handler.drain()
-            else:
-                await request_handler.aclose()
-            if registry is not None:
-                await registry.close()
-            await clients.aclose()
-            if bus is not None:
-                await bus.stop()
+        async with runtime.running():
+            yield {"runtime": runtime}
 
-    return Starlette(
-        routes=routes,
-        lifespan=lifespan,
-        middleware=[Middleware(OpenTelemetryMiddleware, excluded_urls="healthz,readyz,metrics")],
-    )
+    return Starlette(routes=runtime.routes, lifespan=lifespan, middleware=[tracing_middleware()])
 
 
 def _kafka_check(bus: KafkaBus) -> Any:
@@ -142,20 +188,26 @@ def _group_check(handler: KafkaConsumerHandler) -> Any:
     async def check() -> tuple[bool, str]:
         if not handler.joined:
             return False, f"not yet a member of consumer group '{handler.agent_name}'"
-        parts = sorted(tp.partition for tp in handler.assigned)
-        return True, f"group '{handler.agent_name}', partitions {parts} of {handler.topic}"
+        owned: dict[str, list[int]] = {}
+        for tp in handler.assigned:
+            owned.setdefault(tp.topic, []).append(tp.partition)
+        listing = "; ".join(f"{topic} {sorted(parts)}" for topic, parts in sorted(owned.items()))
+        return True, f"group '{handler.agent_name}' owns {listing or 'no partitions'}"
 
     return check
 
 
-def run_agent(spec: AgentSpec, settings: AgentbusSettings | None = None) -> None:
-    """Serve ``spec`` on the ops port until SIGINT/SIGTERM, then drain and stop."""
-    settings = settings or load_settings()
+def setup_logging() -> None:
+    """Log INFO and above to stderr with timestamps (once per process)."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    configure_tracing(f"{spec.name}-agent")
-    app = create_agent_app(settings, spec)
+
+
+def serve_app(app: Any, settings: AgentbusSettings, *, service_name: str) -> None:
+    """Serve ``app`` on the ops port with logging and tracing set up, until SIGTERM."""
+    setup_logging()
+    configure_tracing(service_name)
     uvicorn.run(
         app,
         host=settings.ops.host,
@@ -164,3 +216,10 @@ def run_agent(spec: AgentSpec, settings: AgentbusSettings | None = None) -> None
         lifespan="on",
         timeout_graceful_shutdown=30,
     )
+
+
+def run_agent(spec: AgentSpec, settings: AgentbusSettings | None = None) -> None:
+    """Serve ``spec`` on the ops port until SIGINT/SIGTERM, then drain and stop."""
+    settings = settings or load_settings()
+    setup_logging()  # before the app is built: building an executor may log (a DB generated)
+    serve_app(create_agent_app(settings, spec), settings, service_name=f"{spec.name}-agent")

@@ -47,7 +47,12 @@ class KafkaSettings(BaseModel):
     session_timeout_ms: int = Field(default=10_000, ge=3_000, le=300_000)
     heartbeat_interval_ms: int = Field(default=1_000, ge=100, le=60_000)
     max_poll_interval_ms: int = Field(default=300_000, ge=10_000)
-    fetch_max_wait_ms: int = Field(default=100, ge=0, le=5_000)
+    fetch_max_wait_ms: int = Field(
+        default=100,
+        ge=0,
+        le=5_000,
+        description="Long-poll wait of idle consumers; a record arriving ends it at once.",
+    )
     max_request_bytes: int = Field(
         default=1_048_576,
         ge=1_024,

@@ -9,22 +9,29 @@ waits until its own reader applied its record to learn the outcome (a few ms).
 This is the SDK's ``VersionedTaskStore``, which lets one replica cancel a task
 another replica runs: the owner's next save is refused and the SDK stops the task.
 
-Record: key = task id, value = the ``Task`` as ProtoJSON, headers = owning agent,
-the version the write expects to replace, and a write id; a tombstone deletes.
-The version of a snapshot is its offset + 1 (0 means "no task").
+Record: key = task id, value = the A2A ``Task`` in protobuf binary (a2a.v1.Task;
+content-type says so; several times faster than ProtoJSON for snapshots written on
+every task event), headers = owning agent, the version the write expects to
+replace, and a write id; a tombstone deletes (version 0 means "no task"). Events
+use key ``<task id>#events`` and hold an ``a2a.v1.StreamResponse``.
+
+Versions are a per-task counter carried by the writes: a write names the version it
+replaces and becomes that plus one if the log accepts it (a cancel becomes the
+current version plus one). Every replica applies the same rule in the same order.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Any
 
 from a2a.auth.user import User
-from a2a.server.agent_execution.active_task import TERMINAL_TASK_STATES
+from a2a.server.agent_execution.active_task import INTERRUPTED_TASK_STATES, TERMINAL_TASK_STATES
 from a2a.server.cluster import (
     ConcurrentTaskModificationError,
     StoredTask,
@@ -40,12 +47,13 @@ from a2a.server.tasks import InMemoryTaskStore
 from a2a.types import ListTasksRequest, ListTasksResponse, Message, StreamResponse, Task, TaskState
 from a2a.utils.proto_utils import to_stream_response
 from aiokafka import ConsumerRecord
-from google.protobuf.json_format import MessageToJson, Parse
+from google.protobuf.message import DecodeError
 
 from agentbus.bus import KafkaBus
 from agentbus.logreader import CompactedTopicReader
+from agentbus.metrics import get_metrics
 from agentbus.names import NEW_TASK_STATE, Headers
-from agentbus.wire import decode_headers
+from agentbus.wire import decode_headers, now_ms
 
 __all__ = ["KafkaTaskEventStream", "KafkaTaskStore"]
 
@@ -57,6 +65,10 @@ _EVENT_KIND = "event"
 _EVENT_KEY_SUFFIX = "#events"
 _OWNER = "agentbus-owner"
 _CATCH_UP_TIMEOUT_S = 5.0
+_SETTLED_STATES = frozenset(TERMINAL_TASK_STATES | INTERRUPTED_TASK_STATES)
+"""States a caller may read as the task's answer: their snapshots are waited for."""
+TASK_CONTENT_TYPE = "application/x-protobuf; messageType=a2a.v1.Task"
+EVENT_CONTENT_TYPE = "application/x-protobuf; messageType=a2a.v1.StreamResponse"
 
 
 class _Owner(User):
@@ -90,6 +102,7 @@ class KafkaTaskStore(VersionedTaskStore):
         self._entries: dict[str, _Entry] = {}
         self._writes: dict[str, asyncio.Future[bool]] = {}
         self._reader = CompactedTopicReader(bus, self.topic, self._on_record)
+        self._metrics = get_metrics()
         self.event_stream = KafkaTaskEventStream(self)
 
     # -- VersionedTaskStore ------------------------------------------------------------
@@ -103,29 +116,51 @@ class KafkaTaskStore(VersionedTaskStore):
         prev_version: TaskVersion,
         context: ServerCallContext,
     ) -> TaskVersion:
-        """Write a snapshot; return its version, or raise if another write won."""
+        """Write a snapshot; return its version, or raise if another write won.
+
+        Terminal and interrupted snapshots, which callers read as the answer, and
+        cancels wait until the cluster acknowledged them and the log decided them. A
+        task's first snapshot waits for the acknowledgement only (a fresh id cannot
+        conflict, but a non-blocking caller is told about the task next). Progress in
+        between (working, artifacts) is handed to the producer without waiting: the
+        snapshots of a task share a partition and an idempotent producer keeps them in
+        order, so the next waited-for write proves them durable, and the version chain
+        makes the log refuse it if one went missing or lost to a concurrent cancel.
+        """
         del event, prev
         # The SDK's contract: a write to CANCELED replaces any non-terminal snapshot
         # without a version check (the replica cancelling may not run the task).
         cancel = task.status.state == TaskState.TASK_STATE_CANCELED
+        previous = _version_value(prev_version)
         write_id = uuid.uuid4().hex
         headers = {
+            "content-type": TASK_CONTENT_TYPE,
             Headers.AGENT: self.agent,
-            Headers.PREV_VERSION: str(_version_value(prev_version)),
+            Headers.PREV_VERSION: str(previous),
             _OWNER: resolve_user_scope(context),
             _WRITE_ID: write_id,
             _WRITE_KIND: "cancel" if cancel else "cas",
         }
+        value = task.SerializeToString()
+        if not (cancel or task.status.state in _SETTLED_STATES):
+            # A first snapshot cannot conflict (the id was just made), but the caller may
+            # be told about the task next: it must be durable. Progress need not wait.
+            await self.bus.publish(
+                self.topic, value, key=task.id, headers=headers, wait=previous == 0
+            )
+            return TaskVersion(previous + 1)
         outcome: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._writes[write_id] = outcome
+        started = time.perf_counter()
         try:
-            await self.bus.publish(
-                self.topic, MessageToJson(task).encode(), key=task.id, headers=headers
-            )
+            await self.bus.publish(self.topic, value, key=task.id, headers=headers)
             async with asyncio.timeout(_CATCH_UP_TIMEOUT_S):
                 accepted = await outcome
         finally:
             self._writes.pop(write_id, None)
+        self._metrics.task_writes.labels(self.agent, "accepted" if accepted else "refused").observe(
+            time.perf_counter() - started
+        )
         if not accepted:
             raise ConcurrentTaskModificationError(task.id)
         return TaskVersion(self._entries[task.id].version)
@@ -175,6 +210,10 @@ class KafkaTaskStore(VersionedTaskStore):
         if headers.get(Headers.AGENT) == self.agent and record.key:
             accepted = await self._apply(record, headers)
         waiter = self._writes.get(headers.get(_WRITE_ID, ""))
+        if waiter is not None:
+            self._metrics.delivery.labels(self.agent, "task-snapshot").observe(
+                max(0.0, now_ms() - record.timestamp) / 1000
+            )
         if waiter is not None and not waiter.done():
             waiter.set_result(accepted)
 
@@ -189,18 +228,18 @@ class KafkaTaskStore(VersionedTaskStore):
             return True
         try:
             prev = int(headers.get(Headers.PREV_VERSION, "0"))
-            task = Parse(record.value, Task(), ignore_unknown_fields=True)
-        except (ValueError, Exception):  # noqa: BLE001 - any undecodable snapshot is skipped
+            task = Task.FromString(record.value)
+        except (ValueError, DecodeError):
             log.warning("skipping undecodable task snapshot at offset %d", record.offset)
             return False
         if headers.get(_WRITE_KIND) == "cancel":
             accepted = current is not None and current.state not in TERMINAL_TASK_STATES
-        elif current is None:
-            accepted = prev == 0
+            version = (current.version if current else 0) + 1
         else:
-            accepted = prev == current.version
+            accepted = prev == (current.version if current else 0)
+            version = prev + 1
         if accepted:
-            self._entries[task_id] = _Entry(owner, record.offset + 1, task.status.state)
+            self._entries[task_id] = _Entry(owner, version, task.status.state)
             await self._view.save(task, _owner_context(owner))
         return accepted
 
@@ -235,9 +274,10 @@ class KafkaTaskEventStream(TaskEventStream):
         store = self._store
         await store.bus.publish(
             store.topic,
-            MessageToJson(to_stream_response(event.event)).encode(),
+            to_stream_response(event.event).SerializeToString(),
             key=task_id + _EVENT_KEY_SUFFIX,
             headers={
+                "content-type": EVENT_CONTENT_TYPE,
                 Headers.AGENT: store.agent,
                 _WRITE_KIND: _EVENT_KIND,
                 Headers.TASK_VERSION: str(_version_value(event.version)),
@@ -276,9 +316,9 @@ class KafkaTaskEventStream(TaskEventStream):
         if not queues:
             return
         try:
-            response = Parse(record.value, StreamResponse(), ignore_unknown_fields=True)
+            response = StreamResponse.FromString(record.value)
             version = int(headers.get(Headers.TASK_VERSION, "0"))
-        except Exception:  # noqa: BLE001 - an undecodable event is skipped, the snapshot rules
+        except (ValueError, DecodeError):  # an undecodable event is skipped; snapshots rule
             return
         kind = response.WhichOneof("payload")
         if kind is None:

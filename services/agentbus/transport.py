@@ -49,6 +49,7 @@ from google.protobuf.message import Message as ProtoMessage
 from opentelemetry.trace import SpanKind
 
 from agentbus.bus import KafkaBus, ReplyQueue
+from agentbus.deadline import NO_DEADLINE
 from agentbus.errors import (
     AgentNotFoundError,
     BrokerUnavailableError,
@@ -65,8 +66,10 @@ __all__ = [
     "KAFKA_BINDING",
     "KafkaTransport",
     "agent_name_from_url",
+    "encode_request",
     "kafka_interface_url",
     "register_kafka_transport",
+    "request_headers",
 ]
 
 KAFKA_BINDING: Final = "KAFKA"
@@ -106,6 +109,50 @@ def register_kafka_transport(factory: ClientFactory, bus: KafkaBus) -> None:
         )
 
     factory.register(KAFKA_BINDING, produce)
+
+
+def encode_request(
+    bus: KafkaBus, method: str, request: ProtoMessage, rpc_id: str, *, target: str
+) -> bytes:
+    """The JSON-RPC 2.0 request record value, refused if over the size limit.
+
+    Raises:
+        CallError: the request is larger than ``AGENTBUS_KAFKA__MAX_REQUEST_BYTES``.
+    """
+    payload = {"jsonrpc": "2.0", "method": method, "params": MessageToDict(request), "id": rpc_id}
+    value = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    limit = bus.settings.kafka.max_request_bytes
+    if len(value) > limit:
+        raise CallError(
+            f"{method} request to agent '{target}' is {len(value)} bytes, over the "
+            f"{limit}-byte limit (AGENTBUS_KAFKA__MAX_REQUEST_BYTES); send large content "
+            "by reference (a URL in a FilePart) instead",
+            agent=target,
+        )
+    return value
+
+
+def request_headers(
+    bus: KafkaBus, method: str, rpc_id: str, context: ClientCallContext | None, timeout: float
+) -> dict[str, str]:
+    """Transport headers of a request: correlation, where to reply, who asks, the deadline."""
+    headers: dict[str, str] = {}
+    if context is not None and context.service_parameters:
+        headers.update(context.service_parameters)
+    headers.update(
+        {
+            Headers.CORRELATION_ID: rpc_id,
+            Headers.REPLY_TOPIC: bus.inbox_topic,
+            Headers.REPLY_PARTITION: str(bus.inbox_partition),
+            Headers.SENDER: bus.name,
+            Headers.SENDER_INSTANCE: bus.instance_id,
+            Headers.METHOD: method,
+            Headers.A2A_VERSION: PROTOCOL_VERSION_CURRENT,
+        }
+    )
+    if context is None or not context.state.get(NO_DEADLINE):
+        headers[Headers.DEADLINE] = str(now_ms() + int(timeout * 1000))
+    return headers
 
 
 class KafkaTransport(ClientTransport):
@@ -340,8 +387,8 @@ class KafkaTransport(ClientTransport):
     ) -> AsyncIterator[ReplyQueue]:
         """Publish one request; yield the queue its replies arrive on."""
         rpc_id = str(uuid.uuid4())
-        value = self._encode(method, request, rpc_id)
-        headers = self._headers(method, rpc_id, context, timeout)
+        value = encode_request(self.bus, method, request, rpc_id, target=self.target)
+        headers = request_headers(self.bus, method, rpc_id, context, timeout)
         with self.bus.expect_replies(rpc_id) as queue:
             with get_tracer().start_as_current_span(
                 f"send {self.request_topic}",
@@ -359,45 +406,6 @@ class KafkaTransport(ClientTransport):
                 inject_context(headers)
                 await self._publish(method, value, key, headers, timeout)
             yield queue
-
-    def _encode(self, method: str, request: ProtoMessage, rpc_id: str) -> bytes:
-        payload = {
-            "jsonrpc": "2.0",
-            "method": method,
-            "params": MessageToDict(request),
-            "id": rpc_id,
-        }
-        value = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-        limit = self.bus.settings.kafka.max_request_bytes
-        if len(value) > limit:
-            raise CallError(
-                f"{method} request to agent '{self.target}' is {len(value)} bytes, over the "
-                f"{limit}-byte limit (AGENTBUS_KAFKA__MAX_REQUEST_BYTES); send large content "
-                "by reference (a URL in a FilePart) instead",
-                agent=self.target,
-            )
-        return value
-
-    def _headers(
-        self, method: str, rpc_id: str, context: ClientCallContext | None, timeout: float
-    ) -> dict[str, str]:
-        bus = self.bus
-        headers: dict[str, str] = {}
-        if context is not None and context.service_parameters:
-            headers.update(context.service_parameters)
-        headers.update(
-            {
-                Headers.CORRELATION_ID: rpc_id,
-                Headers.REPLY_TOPIC: bus.inbox_topic,
-                Headers.REPLY_PARTITION: str(bus.inbox_partition),
-                Headers.SENDER: bus.name,
-                Headers.SENDER_INSTANCE: bus.instance_id,
-                Headers.DEADLINE: str(now_ms() + int(timeout * 1000)),
-                Headers.METHOD: method,
-                Headers.A2A_VERSION: PROTOCOL_VERSION_CURRENT,
-            }
-        )
-        return headers
 
     async def _publish(
         self, method: str, value: bytes, key: str | None, headers: dict[str, str], timeout: float

@@ -32,8 +32,7 @@ from agentbus import (
 from agentbus.localkafka import LocalKafka
 from agentbus.provisioning import ensure_topics, shared_topic_specs
 from echo_agent.app import create_spec
-
-from .conftest import kafka_caller, kafka_settings, serve
+from tests.support import kafka_caller, kafka_settings, serve
 
 
 def message(text: str) -> SendMessageRequest:

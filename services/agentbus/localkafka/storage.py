@@ -78,6 +78,12 @@ def java_command(java: str, libs: Path, *, heap: str, data: DataDir) -> list[str
     return [
         java,
         f"-Xmx{heap}",
+        # The JVM settings Kafka's own start script uses (KAFKA_JVM_PERFORMANCE_OPTS).
+        "-server",
+        "-XX:+UseG1GC",
+        "-XX:MaxGCPauseMillis=20",
+        "-XX:InitiatingHeapOccupancyPercent=35",
+        "-XX:+ExplicitGCInvokesConcurrent",
         "-Djava.awt.headless=true",
         f"-Dlog4j2.configurationFile={data.log4j2_properties}",
         "-cp",
