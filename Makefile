@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 KAFKA_DIR ?= .local/kafka
 
-.PHONY: help install lock lint test test-fast kafka kafka-fetch bench-rpc clean
+.PHONY: help install lock lint test test-fast kafka kafka-fetch bench-rpc bench-scenario demo up clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -50,3 +50,12 @@ bench-rpc: $(STAMP) ## request/reply latency over Kafka vs HTTP (>= 2000 calls e
 
 clean: ## remove the virtualenv, caches and local broker data
 	rm -rf $(VENV) .local .mypy_cache .ruff_cache .pytest_cache
+
+demo: $(STAMP) kafka-fetch ## run the whole team once: Kafka, agents, gateway; ask the scenario; stop
+	$(BIN)/python -m devstack demo
+
+up: $(STAMP) kafka-fetch ## run Kafka, the agents and the gateway until Ctrl-C (console on :8080)
+	$(BIN)/python -m devstack up
+
+bench-scenario: $(STAMP) ## the seed scenario over HTTP (sequential, parallel) and Kafka (fan-out)
+	$(BIN)/python -m benchmarks.bench_scenario

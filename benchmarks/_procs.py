@@ -1,33 +1,55 @@
-"""Starting the project's own processes for benchmarks: agents, and Kafka if needed."""
+"""What benchmarks need to run the project's own processes: a broker when none is given."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import os
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+from devstack.processes import progress
 
-__all__ = ["free_port", "local_kafka", "log", "spawn_agent"]
-
-
-def log(message: str) -> None:
-    """Progress on stderr, so stdout holds only results."""
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
+__all__ = ["local_kafka", "warm_up"]
 
 
-def free_port() -> int:
-    """A TCP port free on loopback right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+async def warm_up(bootstrap: str, seconds: float = 6.0) -> int:
+    """Produce and fetch small records for ``seconds``; return how many round trips.
+
+    A fresh broker's JIT has not compiled its request paths yet; the benchmarks
+    measure a broker in steady state, as production runs it.
+    """
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition  # noqa: PLC0415
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic  # noqa: PLC0415
+
+    topic = "agentbus-bench-warmup"
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        if topic not in await admin.list_topics():
+            await admin.create_topics([NewTopic(topic, 1, 1)])
+    finally:
+        await admin.close()
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=0
+    )
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, fetch_max_wait_ms=100)
+    await producer.start()
+    await consumer.start()
+    rounds = 0
+    try:
+        consumer.assign([TopicPartition(topic, 0)])
+        await consumer.seek_to_end(TopicPartition(topic, 0))
+        loop = asyncio.get_running_loop()
+        until = loop.time() + seconds
+        while loop.time() < until:
+            await producer.send_and_wait(topic, b"x" * 1024, key=b"warm-up")
+            await consumer.getone()
+            rounds += 1
+    finally:
+        await consumer.stop()
+        await producer.stop()
+    return rounds
 
 
 @contextlib.contextmanager
@@ -39,47 +61,12 @@ def local_kafka(bootstrap: str | None) -> Iterator[str]:
     from agentbus.localkafka import LocalKafka  # noqa: PLC0415
 
     with tempfile.TemporaryDirectory(prefix="agentbus-bench-") as tmp:
-        log("starting a local Apache Kafka broker")
+        progress("starting a local Apache Kafka broker")
         kafka = LocalKafka(Path(tmp) / "kafka")
         kafka.start()
         try:
-            log(f"Kafka ready at {kafka.bootstrap_servers}")
+            progress(f"Kafka ready at {kafka.bootstrap_servers}; warming its JIT up")
+            asyncio.run(warm_up(kafka.bootstrap_servers))
             yield kafka.bootstrap_servers
         finally:
             kafka.stop()
-
-
-@contextlib.contextmanager
-def spawn_agent(
-    module: str, *, port: int, env: Mapping[str, str], log_path: Path | None = None
-) -> Iterator[str]:
-    """Run ``python -m module`` with ``env``; yield its base URL once ``/readyz`` is 200."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("AGENTBUS_")}
-    full_env.update(env)
-    full_env["AGENTBUS_OPS__PORT"] = str(port)
-    full_env["AGENTBUS_OPS__HOST"] = "127.0.0.1"
-    out = log_path.open("ab") if log_path else subprocess.DEVNULL
-    proc = subprocess.Popen(
-        [sys.executable, "-m", module], env=full_env, stdout=out, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{module} exited with code {proc.returncode} while starting")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{module} on port {port} was not ready within 60 s")
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        if out is not subprocess.DEVNULL:
-            out.close()

@@ -12,14 +12,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+import tempfile
 import time
 import uuid
+from pathlib import Path
 
 from a2a.client import Client
 from a2a.types import Message, Part, Role, SendMessageRequest
 
 from agentbus import AgentClients, KafkaBus, load_settings
-from benchmarks._procs import free_port, local_kafka, log, spawn_agent
+from benchmarks._procs import local_kafka
+from devstack.processes import ServiceGroup
+from devstack.processes import progress as log
 
 
 def _percentile(sorted_ms: list[float], q: float) -> float:
@@ -80,20 +84,18 @@ def main() -> None:
     parser.add_argument("--bootstrap", help="use this Kafka instead of starting a local broker")
     args = parser.parse_args()
 
-    with local_kafka(args.bootstrap) as bootstrap:
+    with local_kafka(args.bootstrap) as bootstrap, tempfile.TemporaryDirectory() as logs:
         common = {"AGENTBUS_KAFKA__BOOTSTRAP_SERVERS": bootstrap}
-        with (
-            spawn_agent(
-                "echo_agent",
-                port=free_port(),
-                env={**common, "AGENTBUS_TRANSPORT": "kafka", "AGENTBUS_OPS__A2A_HTTP": "false"},
-            ),
-            spawn_agent(
-                "echo_agent", port=free_port(), env={**common, "AGENTBUS_TRANSPORT": "http"}
-            ) as http_url,
-        ):
+        group = ServiceGroup(log_dir=Path(logs))
+        group.add(
+            "echo-kafka",
+            "echo_agent",
+            {**common, "AGENTBUS_TRANSPORT": "kafka", "AGENTBUS_OPS__A2A_HTTP": "false"},
+        )
+        http_agent = group.add("echo-http", "echo_agent", {**common, "AGENTBUS_TRANSPORT": "http"})
+        with group.running():
             log("agents ready; measuring")
-            results = asyncio.run(run(args, bootstrap, http_url + "/"))
+            results = asyncio.run(run(args, bootstrap, http_agent.url + "/"))
 
     print(f"{'transport':<10}{'calls':>8}{'p50 ms':>10}{'p90 ms':>10}{'p99 ms':>10}{'mean ms':>10}")
     summary = {}
