@@ -64,6 +64,11 @@ def _faststream_logger() -> logging.Logger:
     return logger
 
 
+def _client_id(text: str) -> str:
+    """A Kafka client id (letters, digits, '.', '_', '-') made from ``text``."""
+    return "".join(c if c.isalnum() or c in "._-" else "-" for c in text)[:200]
+
+
 def make_instance_id(name: str) -> str:
     """A process-unique id: the host (pod) name, the pid and a random suffix."""
     host = os.environ.get("HOSTNAME") or socket.gethostname()
@@ -86,7 +91,10 @@ class KafkaBus:
         self.topics: TopicNames = settings.topics.names
         self.inbox_topic = self.topics.responses(name)
         self.inbox_partition: int | None = None
-        client_id = f"{settings.kafka.client_id}-{name}"
+        # The process's identity on the cluster: also how the agent's consumer group
+        # lists this member, which is how a replica tells a live task owner from a dead one.
+        self.client_id = _client_id(f"{settings.kafka.client_id}-{self.instance_id}")
+        client_id = self.client_id
         self._admin_args = admin_args(settings, client_id=f"{client_id}-admin")
         self.broker = KafkaBroker(
             **broker_args(settings, client_id=client_id),
@@ -320,6 +328,23 @@ class KafkaBus:
         except KafkaError as exc:
             raise BrokerUnavailableError(f"could not read end offsets: {exc!r}") from exc
         return ends
+
+    async def group_members(self, group: str) -> set[str] | None:
+        """Client ids of the live members of consumer group ``group`` (``None``: unknown)."""
+        if self._admin is None:
+            return None
+        try:
+            responses = await self._admin.describe_consumer_groups([group])
+        except KafkaError as exc:
+            log.warning("could not describe consumer group %s: %r", group, exc)
+            return None
+        members: set[str] = set()
+        for response in responses:
+            for entry in response.to_object().get("groups", []):
+                if entry.get("error_code", 0) != 0:
+                    return None
+                members.update(m.get("client_id", "") for m in entry.get("members", []))
+        return members
 
     async def ping(self, timeout: float = 1.0) -> bool:
         """Whether the cluster answers a metadata request within ``timeout`` seconds."""

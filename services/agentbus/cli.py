@@ -4,6 +4,7 @@
     agentbus ask data "TvZ 5.0.13" --json       the answer's structured data too
     agentbus agents                             registered agents and when they last reported
     agentbus tail agent.data.requests           print records as they arrive
+    agentbus dlq redrive data --reason unknown-method   re-drive dead letters after a fix
 
 Settings come from ``AGENTBUS_*`` like every agentbus process (Kafka on
 127.0.0.1:9092 unless told otherwise; ``AGENTBUS_TRANSPORT=http`` with
@@ -18,7 +19,9 @@ import json
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from functools import partial
+from typing import Any
 
 from a2a.client import ClientCallContext
 from a2a.helpers import get_data_parts
@@ -146,6 +149,27 @@ async def _tail(args: argparse.Namespace, settings: AgentbusSettings) -> int:
     return 0
 
 
+async def _redrive(args: argparse.Namespace, settings: AgentbusSettings) -> int:
+    from agentbus.deadletter import redrive  # noqa: PLC0415 - only this command needs it
+
+    bus = KafkaBus(settings, name="cli")
+    await bus.start()
+    try:
+        report = await redrive(
+            bus,
+            args.agent,
+            limit=args.limit,
+            reasons=set(args.reason) if args.reason else None,
+            dry_run=args.dry_run,
+            progress=_err,
+        )
+    finally:
+        await bus.stop()
+    what = "would re-drive" if args.dry_run else "re-drove"
+    print(f"{what} {report.redriven} dead letters of {args.agent}; skipped {report.skipped}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="agentbus", description="Ask agents by name and look into the Kafka hub."
@@ -164,19 +188,27 @@ def _parser() -> argparse.ArgumentParser:
     tail.add_argument("--key", help="only records with this key (one conversation: its contextId)")
     tail.add_argument("--limit", type=int, default=0, help="stop after N records")
     tail.add_argument("--width", type=int, default=300, help="truncate values to N characters")
+    dlq = sub.add_parser("dlq", help="dead letters of an agent")
+    dlq_sub = dlq.add_subparsers(dest="dlq_command", required=True)
+    drive = dlq_sub.add_parser("redrive", help="put dead letters back on their request topic")
+    drive.add_argument("agent")
+    drive.add_argument("--reason", action="append", help="only this DLQ reason (repeatable)")
+    drive.add_argument("--limit", type=int, default=0, help="at most N records")
+    drive.add_argument("--dry-run", action="store_true", help="show, do not re-drive")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``agentbus`` command."""
     args = _parser().parse_args(argv)
+    commands: dict[str, Callable[[AgentbusSettings], Coroutine[Any, Any, int]]] = {
+        "ask": partial(_ask, args),
+        "agents": _agents,
+        "dlq": partial(_redrive, args),
+        "tail": partial(_tail, args),
+    }
     try:
-        settings = load_settings()
-        if args.command == "ask":
-            return asyncio.run(_ask(args, settings))
-        if args.command == "agents":
-            return asyncio.run(_agents(settings))
-        return asyncio.run(_tail(args, settings))
+        result = asyncio.run(commands[args.command](load_settings()))
     except AgentNotFoundError as exc:
         _err(str(exc))
         return 2
@@ -185,3 +217,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    return result

@@ -1,23 +1,116 @@
-"""How every Kafka client of a process connects: one place for addresses and security."""
+"""How every Kafka client of a process connects: one place for addresses and security.
+
+The four security modes of :class:`agentbus.settings.KafkaSecurity` become the
+aiokafka arguments of admin clients and consumers, and the FastStream security
+object of the broker, here and nowhere else.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import ssl
+import time
 from typing import Any
 
-from agentbus.settings import AgentbusSettings
+from aiokafka.abc import AbstractTokenProvider
+from faststream.security import BaseSecurity, SASLOAuthBearer, SASLScram512
 
-__all__ = ["admin_args", "broker_args"]
+from agentbus.errors import ConfigurationError
+from agentbus.settings import AgentbusSettings, KafkaSecurity
+
+__all__ = ["MskIamTokenProvider", "admin_args", "broker_args", "ssl_context"]
+
+
+def ssl_context(security: KafkaSecurity) -> ssl.SSLContext | None:
+    """The TLS context of a secured mode (``None`` for plaintext)."""
+    if security.mode == "plaintext":
+        return None
+    context = ssl.create_default_context(cafile=str(security.ca_file) if security.ca_file else None)
+    context.check_hostname = security.check_hostname
+    if security.cert_file is not None and security.key_file is not None:
+        context.load_cert_chain(str(security.cert_file), str(security.key_file))
+    return context
+
+
+class MskIamTokenProvider(AbstractTokenProvider):  # type: ignore[misc]
+    """OAUTHBEARER tokens for AWS MSK IAM, signed with the default AWS credentials.
+
+    Tokens are cached until shortly before they expire; signing runs in a thread
+    because the signer (botocore) is synchronous.
+    """
+
+    def __init__(self, region: str) -> None:
+        self.region = region
+        self._token: str | None = None
+        self._expires_at = 0.0
+
+    async def token(self) -> str:
+        """A valid token, signing a new one when the cached one is about to expire."""
+        if self._token is None or time.time() > self._expires_at - 60:
+            try:
+                from aws_msk_iam_sasl_signer import MSKAuthTokenProvider  # noqa: PLC0415
+            except ImportError as exc:  # pragma: no cover - a dependency of the package
+                raise ConfigurationError(
+                    "msk-iam needs the aws-msk-iam-sasl-signer-python package"
+                ) from exc
+            token, expiry_ms = await asyncio.to_thread(
+                MSKAuthTokenProvider.generate_auth_token, self.region
+            )
+            self._token, self._expires_at = token, expiry_ms / 1000
+        return self._token
+
+
+def _sasl(security: KafkaSecurity) -> dict[str, Any]:
+    if security.mode == "scram":
+        return {
+            "security_protocol": "SASL_SSL",
+            "sasl_mechanism": "SCRAM-SHA-512",
+            "sasl_plain_username": security.username,
+            "sasl_plain_password": security.secret_password(),
+        }
+    if security.mode == "msk-iam":
+        assert security.aws_region is not None  # noqa: S101 - checked by the settings
+        return {
+            "security_protocol": "SASL_SSL",
+            "sasl_mechanism": "OAUTHBEARER",
+            "sasl_oauth_token_provider": MskIamTokenProvider(security.aws_region),
+        }
+    if security.mode == "tls":
+        return {"security_protocol": "SSL"}
+    return {"security_protocol": "PLAINTEXT"}
 
 
 def admin_args(settings: AgentbusSettings, *, client_id: str) -> dict[str, Any]:
     """Keyword arguments for an aiokafka client (admin, consumer) of this deployment."""
     k = settings.kafka
-    return {
+    args: dict[str, Any] = {
         "bootstrap_servers": k.bootstrap_servers,
         "client_id": client_id,
         "request_timeout_ms": k.request_timeout_ms,
-        "security_protocol": "PLAINTEXT",
+        **_sasl(k.security),
     }
+    context = ssl_context(k.security)
+    if context is not None:
+        args["ssl_context"] = context
+    return args
+
+
+def _broker_security(security: KafkaSecurity) -> tuple[BaseSecurity | None, dict[str, Any]]:
+    context = ssl_context(security)
+    if security.mode == "scram":
+        return SASLScram512(
+            username=security.username or "",
+            password=security.secret_password() or "",
+            ssl_context=context,
+        ), {}
+    if security.mode == "msk-iam":
+        assert security.aws_region is not None  # noqa: S101 - checked by the settings
+        return SASLOAuthBearer(ssl_context=context), {
+            "sasl_oauth_token_provider": MskIamTokenProvider(security.aws_region)
+        }
+    if security.mode == "tls":
+        return BaseSecurity(ssl_context=context), {}
+    return None, {}
 
 
 def broker_args(settings: AgentbusSettings, *, client_id: str) -> dict[str, Any]:
@@ -28,6 +121,7 @@ def broker_args(settings: AgentbusSettings, *, client_id: str) -> dict[str, Any]
     bound, not throughput bound.
     """
     k = settings.kafka
+    security, extra = _broker_security(k.security)
     return {
         "bootstrap_servers": k.bootstrap_servers,
         "client_id": client_id,
@@ -37,4 +131,6 @@ def broker_args(settings: AgentbusSettings, *, client_id: str) -> dict[str, Any]
         "linger_ms": 0,
         "max_request_size": k.max_request_bytes + 64 * 1024,
         "allow_auto_create_topics": False,
+        "security": security,
+        **extra,
     }

@@ -7,11 +7,17 @@ scatter-gather), over HTTP it becomes parallel calls. Either way the result list
 every agent as ``ok``, ``error`` or ``timeout``, and the call returns when every
 agent has answered or the deadline passed, whichever comes first: total time is the
 slowest agent plus transport overhead.
+
+Sub-calls stream, so the ids of the tasks they start are known at once: if the
+fan-out is abandoned (the caller's own task was cancelled), those tasks are
+cancelled too instead of working for nobody.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -19,8 +25,15 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from a2a.client import A2AClientTimeoutError, ClientCallContext
-from a2a.types import Message, Part, SendMessageRequest, SendMessageResponse, Task, TaskState
-from a2a.utils.errors import A2AError
+from a2a.types import (
+    CancelTaskRequest,
+    Message,
+    Part,
+    SendMessageRequest,
+    StreamResponse,
+    Task,
+    TaskState,
+)
 from a2a.utils.proto_utils import parse_lenient
 
 from agentbus.clients import AgentClients
@@ -32,6 +45,8 @@ from agentbus.wire import decode_headers, error_from_response, parse_reply
 
 __all__ = ["AgentResult", "FanOutStatus", "fan_out", "scatter"]
 
+log = logging.getLogger(__name__)
+
 FanOutStatus = Literal["ok", "error", "timeout"]
 
 _FAILED_STATES = {
@@ -39,6 +54,7 @@ _FAILED_STATES = {
     TaskState.TASK_STATE_REJECTED,
     TaskState.TASK_STATE_CANCELED,
 }
+_CANCEL_TIMEOUT_S = 3.0
 
 
 @dataclass(frozen=True)
@@ -53,6 +69,58 @@ class AgentResult:
     elapsed_s: float = 0.0
     parts: list[Part] = field(default_factory=list)
     """Every part the agent answered with: the message's, or all artifacts' of the task."""
+
+
+class _Answer:
+    """What one agent has streamed so far."""
+
+    def __init__(self) -> None:
+        self.task: Task | None = None
+        self.message: Message | None = None
+
+    def add(self, event: StreamResponse) -> None:
+        if event.HasField("task"):
+            self.task = Task()
+            self.task.CopyFrom(event.task)
+        elif event.HasField("message"):
+            self.message = event.message
+        elif self.task is not None and event.HasField("status_update"):
+            self.task.status.CopyFrom(event.status_update.status)
+        elif self.task is not None and event.HasField("artifact_update"):
+            artifact = event.artifact_update.artifact
+            kept = [a for a in self.task.artifacts if a.artifact_id != artifact.artifact_id]
+            del self.task.artifacts[:]
+            self.task.artifacts.extend([*kept, artifact])
+
+    def result(self, agent: str, elapsed: float) -> AgentResult:
+        answer = self.message or self.task
+        if answer is None:
+            return AgentResult(agent, "error", error="no answer", elapsed_s=elapsed)
+        return _result(agent, answer, elapsed)
+
+
+class _Started:
+    """Tasks the sub-calls started, by agent: cancelled if the fan-out is abandoned."""
+
+    def __init__(self, clients: AgentClients) -> None:
+        self.clients = clients
+        self.tasks: dict[str, str] = {}
+
+    def saw(self, agent: str, event: StreamResponse) -> None:
+        if agent not in self.tasks and event.HasField("task"):
+            self.tasks[agent] = event.task.id
+
+    async def cancel_all(self) -> None:
+        async def cancel(agent: str, task_id: str) -> None:
+            with contextlib.suppress(Exception):
+                client = await self.clients.get(agent)
+                await client.cancel_task(
+                    CancelTaskRequest(id=task_id),
+                    context=ClientCallContext(timeout=_CANCEL_TIMEOUT_S),
+                )
+                log.info("cancelled %s's task %s: its caller gave up", agent, task_id)
+
+        await asyncio.gather(*(cancel(a, t) for a, t in self.tasks.items()))
 
 
 def _result(agent: str, answer: Task | Message, elapsed: float) -> AgentResult:
@@ -80,21 +148,22 @@ def _failure(agent: str, exc: BaseException, elapsed: float) -> AgentResult:
 
 
 async def _ask(
-    clients: AgentClients, agent: str, request: SendMessageRequest, context: ClientCallContext
+    clients: AgentClients,
+    agent: str,
+    request: SendMessageRequest,
+    context: ClientCallContext,
+    started: _Started,
 ) -> AgentResult:
-    started = time.perf_counter()
+    began = time.perf_counter()
+    answer = _Answer()
     try:
-        client = await clients.get(agent)
-        last = None
+        client = await clients.get(agent, streaming=True)
         async for event in client.send_message(request, context=context):
-            last = event
+            started.saw(agent, event)
+            answer.add(event)
     except Exception as exc:  # noqa: BLE001 - any failure of one agent is that agent's result
-        return _failure(agent, exc, time.perf_counter() - started)
-    elapsed = time.perf_counter() - started
-    if last is None:
-        return AgentResult(agent, "error", error="no answer", elapsed_s=elapsed)
-    answer = last.task if last.HasField("task") else last.message
-    return _result(agent, answer, elapsed)
+        return _failure(agent, exc, time.perf_counter() - began)
+    return answer.result(agent, time.perf_counter() - began)
 
 
 async def fan_out(
@@ -110,31 +179,47 @@ async def fan_out(
     With ``sequential`` the agents are asked one after the other within that budget,
     which is what wiring agents by direct calls usually does.
     """
+    started = _Started(clients)
+    try:
+        return await _fan_out(clients, requests, context, sequential, started)
+    except asyncio.CancelledError:
+        await asyncio.shield(started.cancel_all())
+        raise
+
+
+async def _fan_out(
+    clients: AgentClients,
+    requests: Mapping[str, SendMessageRequest],
+    context: ClientCallContext,
+    sequential: bool,
+    started: _Started,
+) -> dict[str, AgentResult]:
     budget = context.timeout if context.timeout is not None else NO_DEADLINE_TIMEOUT_S
-    started = time.perf_counter()
+    began = time.perf_counter()
+    results: dict[str, AgentResult] = {}
     if sequential:
-        results: dict[str, AgentResult] = {}
         for agent, request in requests.items():
-            left = budget - (time.perf_counter() - started)
+            left = budget - (time.perf_counter() - began)
             if left <= 0:
                 results[agent] = AgentResult(agent, "timeout", error="no time left in the budget")
                 continue
-            results[agent] = await _ask(
-                clients, agent, request, context.model_copy(update={"timeout": left})
-            )
+            call = context.model_copy(update={"timeout": left})
+            results[agent] = await _ask(clients, agent, request, call, started)
         return results
     tasks = {
-        agent: asyncio.create_task(_ask(clients, agent, request, context), name=f"fan-out-{agent}")
+        agent: asyncio.create_task(_ask(clients, agent, request, context, started))
         for agent, request in requests.items()
     }
-    # The transports enforce the budget themselves; the grace only catches a stuck one.
-    await asyncio.wait(tasks.values(), timeout=budget + 1.0)
-    results = {}
+    try:
+        # The transports enforce the budget themselves; the grace only catches a stuck one.
+        await asyncio.wait(tasks.values(), timeout=budget + 1.0)
+    finally:
+        for task in tasks.values():
+            task.cancel()
     for agent, task in tasks.items():
-        if task.done():
+        if task.done() and not task.cancelled():
             results[agent] = task.result()
         else:
-            task.cancel()
             results[agent] = AgentResult(
                 agent, "timeout", error=f"no answer within {budget:g} s", elapsed_s=budget
             )
@@ -151,7 +236,12 @@ async def scatter(
     """Ask ``agents`` the same thing; over Kafka the request is published once."""
     if clients.transport != "kafka" or clients.bus is None:
         return await fan_out(clients, dict.fromkeys(agents, request), context=context)
-    return await _broadcast(clients, list(agents), request, context)
+    started = _Started(clients)
+    try:
+        return await _broadcast(clients, list(agents), request, context, started)
+    except asyncio.CancelledError:
+        await asyncio.shield(started.cancel_all())
+        raise
 
 
 async def _broadcast(
@@ -159,6 +249,7 @@ async def _broadcast(
     agents: list[str],
     request: SendMessageRequest,
     context: ClientCallContext,
+    started: _Started,
 ) -> dict[str, AgentResult]:
     bus = clients.bus
     assert bus is not None  # noqa: S101 - checked by scatter
@@ -166,57 +257,84 @@ async def _broadcast(
     results: dict[str, AgentResult] = {}
     for agent in list(agents):
         if not await bus.topic_exists(bus.topics.requests(agent)):
-            results[agent] = AgentResult(
-                agent, "error", error=f"AgentNotFoundError: no agent named '{agent}'"
-            )
+            error = f"AgentNotFoundError: no agent named '{agent}'"
+            results[agent] = AgentResult(agent, "error", error=error)
             agents.remove(agent)
     if not agents:
         return results
+    method = "SendStreamingMessage"
     rpc_id = str(uuid.uuid4())
     target = ",".join(agents)
-    value = encode_request(bus, "SendMessage", request, rpc_id, target=target)
-    headers = request_headers(bus, "SendMessage", rpc_id, context, budget)
+    value = encode_request(bus, method, request, rpc_id, target=target)
+    headers = request_headers(bus, method, rpc_id, context, budget)
     headers[Headers.EXPECTED] = target
     key = request.message.context_id or request.message.message_id
-    expected = len(results) + len(agents)
-    started = time.perf_counter()
+    expected = {agent: _AgentStream(agent, started) for agent in agents}
+    began = time.perf_counter()
     with bus.expect_replies(rpc_id) as queue:
         try:
             async with asyncio.timeout(budget):
                 await bus.publish(bus.topics.broadcast, value, key=key, headers=headers)
-                while len(results) < expected:
+                while expected:
                     record = await queue.get()
                     reply_headers = decode_headers(record.headers)
                     agent = reply_headers.get(Headers.SENDER, "")
-                    if agent not in agents or agent in results:
+                    if agent not in expected:
                         continue
-                    results[agent] = _broadcast_answer(
-                        agent, record.value, reply_headers, time.perf_counter() - started
-                    )
+                    stream = expected[agent]
+                    done = stream.take(record.value, reply_headers)
+                    if done is None:
+                        continue
+                    elapsed = time.perf_counter() - began
+                    if not isinstance(done, AgentResult):
+                        done = stream.answer.result(agent, elapsed)
+                    results[agent] = done
+                    del expected[agent]
         except TimeoutError:
             pass
         except AgentbusError as exc:
-            failed = {a: _failure(a, exc, time.perf_counter() - started) for a in agents}
+            failed = {a: _failure(a, exc, time.perf_counter() - began) for a in expected}
             return {**results, **failed}
-    for agent in agents:
-        results.setdefault(
-            agent,
-            AgentResult(agent, "timeout", error=f"no answer within {budget:g} s", elapsed_s=budget),
+    for agent in expected:
+        results[agent] = AgentResult(
+            agent, "timeout", error=f"no answer within {budget:g} s", elapsed_s=budget
         )
     return results
 
 
-def _broadcast_answer(
-    agent: str, value: bytes | None, headers: dict[str, str], elapsed: float
-) -> AgentResult:
-    try:
-        reply = parse_reply(value, headers, agent=agent)
-        if reply.body is None:
-            return AgentResult(agent, "error", error="empty answer", elapsed_s=elapsed)
-        if "error" in reply.body:
-            raise error_from_response(reply.body["error"], agent=agent)
-        response = parse_lenient(reply.body["result"], SendMessageResponse())
-    except (A2AError, AgentbusError, KeyError, ValueError) as exc:
-        return _failure(agent, exc, elapsed)
-    answer = response.task if response.HasField("task") else response.message
-    return _result(agent, answer, elapsed)
+class _AgentStream:
+    """One agent's part of a broadcast: its events in order, then its end."""
+
+    def __init__(self, agent: str, started: _Started) -> None:
+        self.agent = agent
+        self.answer = _Answer()
+        self.started = started
+        self.next = 0
+
+    def take(
+        self, value: bytes | None, headers: dict[str, str]
+    ) -> AgentResult | Literal[True] | None:
+        """Apply one reply record.
+
+        Returns ``None`` while the stream goes on, ``True`` when it ended normally, and
+        an ``AgentResult`` when it ended in an error.
+        """
+        agent = self.agent
+        try:
+            reply = parse_reply(value, headers, agent=agent)
+        except AgentbusError as exc:
+            return _failure(agent, exc, 0.0)
+        if reply.sequence < self.next:
+            return None  # a duplicate of an event already applied
+        if reply.sequence > self.next:
+            return _failure(
+                agent, AgentbusError(f"stream from {agent} skipped event #{self.next}"), 0.0
+            )
+        self.next += 1
+        if reply.body is not None:
+            if "error" in reply.body:
+                return _failure(agent, error_from_response(reply.body["error"], agent=agent), 0.0)
+            event = parse_lenient(reply.body.get("result") or {}, StreamResponse())
+            self.started.saw(agent, event)
+            self.answer.add(event)
+        return True if reply.final else None

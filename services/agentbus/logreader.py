@@ -92,6 +92,17 @@ class CompactedTopicReader:
                         self._applied[tp.partition] = records[-1].offset + 1
                         self._progress.notify_all()
 
+    def lagging(self) -> bool:
+        """Whether records fetched metadata says exist have not all been applied yet."""
+        consumer = self._consumer
+        if consumer is None:
+            return False
+        for tp in consumer.assignment():
+            high = consumer.highwater(tp)
+            if high is not None and self._applied.get(tp.partition, 0) < high:
+                return True
+        return False
+
     async def catch_up(self, timeout: float) -> None:
         """Wait until every record written before this call has been handled.
 

@@ -2,12 +2,14 @@
 
 Requests are read from ``agent.<name>.requests`` and ``agent.broadcast`` in the
 consumer group ``<name>``, so replicas of an agent share its partitions and every
-agent sees each broadcast once. Each record goes through the SDK's
-own JSON-RPC dispatcher and request handler, the very code that serves the HTTP
-binding, and the answer goes back to the caller's inbox. Records of different
-conversations run concurrently, records of one conversation (same key) in order;
-an offset is committed only once every record below it has been answered and the
-answer acknowledged by the cluster (at-least-once).
+agent sees each broadcast once. Each valid record goes through the SDK's own
+JSON-RPC dispatcher and request handler, the very code that serves the HTTP
+binding, and the answer goes back to the caller's inbox. Records that cannot be
+processed are answered at once and copied to the dead-letter topic. Conversations
+(record key) run concurrently, one conversation in order. Delivery is
+at-least-once, and the A2A ``messageId`` makes redelivery harmless: a request whose
+task already ended gets the stored result, one whose task runs on a live replica is
+not started again, and one whose replica died is resumed here.
 """
 
 from __future__ import annotations
@@ -17,49 +19,47 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 from a2a.server.agent_execution import AgentExecutor
+from a2a.server.agent_execution.active_task import TERMINAL_TASK_STATES
 from a2a.server.cluster import VersionedTaskStore
 from a2a.server.context import ServerCallContext
 from a2a.server.request_handlers import DefaultRequestHandler, RequestHandler
 from a2a.server.routes.common import DefaultServerCallContextBuilder
 from a2a.server.routes.jsonrpc_dispatcher import JsonRpcDispatcher
 from a2a.server.tasks import InMemoryPushNotificationConfigStore, TaskStore
-from a2a.types import AgentCard
+from a2a.types import AgentCard, Task
+from a2a.utils.constants import PROTOCOL_VERSION_CURRENT
 from aiokafka import ConsumerRecord
 from aiokafka import TopicPartition as AioTopicPartition
-from aiokafka.abc import ConsumerRebalanceListener
-from aiokafka.errors import KafkaError
 from faststream.middlewares import AckPolicy
+from google.protobuf.json_format import MessageToDict
 from opentelemetry.trace import SpanKind
 from sse_starlette.sse import EventSourceResponse
-from starlette.requests import Request
+from starlette.requests import Request as HttpRequest
 
 from agentbus.bus import KafkaBus
-from agentbus.errors import BrokerUnavailableError
+from agentbus.deadletter import DeadLetters
+from agentbus.intake import SEND_METHODS, Problem, Request, read_request
 from agentbus.metrics import get_metrics
 from agentbus.names import NEW_TASK_STATE, Headers, validate_agent_name
+from agentbus.offsets import OffsetTracker
 from agentbus.ordering import KeyedSequencer
 from agentbus.progress import PartitionProgress
 from agentbus.provisioning import agent_topic_specs
-from agentbus.tracing import extract_context, get_tracer, inject_context
-from agentbus.wire import (
-    deadline_error_response,
-    decode_headers,
-    error_response,
-    now_ms,
-    request_id_of,
-)
+from agentbus.replies import Replier, ReplyTarget
+from agentbus.taskstore import KafkaTaskStore
+from agentbus.tracing import extract_context, get_tracer
+from agentbus.wire import deadline_error_response, decode_headers, error_response, now_ms
 
 __all__ = ["KafkaCallContextBuilder", "KafkaConsumerHandler", "make_request_handler"]
 
 log = logging.getLogger(__name__)
 
-_COMMIT_INTERVAL_S = 0.2
-
 _DRAIN_TIMEOUT_S = 30.0
+_OWNER_CHECK_S = 5.0
 
 
 def make_request_handler(
@@ -82,7 +82,7 @@ def make_request_handler(
 class KafkaCallContextBuilder(DefaultServerCallContextBuilder):
     """Builds the SDK's call context for a Kafka record, with its transport facts."""
 
-    def build(self, request: Request) -> ServerCallContext:
+    def build(self, request: HttpRequest) -> ServerCallContext:
         """The SDK's context plus ``state['kafka']``: topic, partition, offset, sender."""
         context = super().build(request)
         kafka = request.scope.get("state", {}).get("kafka", {})
@@ -101,44 +101,43 @@ class KafkaConsumerHandler:
         *,
         bus: KafkaBus,
         agent_card: AgentCard,
-        task_store: TaskStore | VersionedTaskStore | None = None,
+        task_store: KafkaTaskStore | None = None,
         request_handler: RequestHandler | None = None,
         max_in_flight: int | None = None,
     ) -> None:
         self.agent_name = validate_agent_name(agent_name)
         self.bus = bus
         self.topic = bus.topics.requests(agent_name)
+        self.broadcast_topic = bus.topics.broadcast
         settings = bus.settings
-        if request_handler is None:
-            from agentbus.taskstore import KafkaTaskStore  # noqa: PLC0415
-
-            store = task_store or KafkaTaskStore(bus, agent=agent_name)
-            request_handler = make_request_handler(executor, agent_card, store)
-        self.request_handler = request_handler
+        self.task_store = task_store or KafkaTaskStore(bus, agent=agent_name)
+        self.task_store.on_remote_cancel = self._stop_cancelled
+        self.request_handler = request_handler or make_request_handler(
+            executor, agent_card, self.task_store
+        )
         self._dispatcher = JsonRpcDispatcher(
-            request_handler, context_builder=KafkaCallContextBuilder()
+            self.request_handler, context_builder=KafkaCallContextBuilder()
         )
         self._metrics = get_metrics()
+        self._dlq = DeadLetters(bus, agent_name)
+        self._replier = Replier(bus, agent_name)
         self._limit = max_in_flight or settings.calls.max_in_flight
         self._slots = asyncio.Semaphore(self._limit)
         self._sequencer = KeyedSequencer()
-        self._progress: dict[AioTopicPartition, PartitionProgress] = {}
-        self._last_read: dict[AioTopicPartition, int] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._joined = asyncio.Event()
-        self._commit_wakeup = asyncio.Event()
-        self._commit_task: asyncio.Task[None] | None = None
-        self._stopping = False
+        self._held: set[asyncio.Task[None]] = set()
         bus.need_topics(agent_topic_specs(settings, agent_name))
         k = settings.kafka
-        self.broadcast_topic = bus.topics.broadcast
+        self.offsets = OffsetTracker(
+            agent_name, lambda: self._subscriber.consumer, self._metrics, before_revoke=self._drain
+        )
         self._subscriber = bus.subscriber(
             self.topic,
             self.broadcast_topic,
             group_id=agent_name,
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest",
-            listener=_Rebalance(self),
+            listener=self.offsets,
             session_timeout_ms=k.session_timeout_ms,
             heartbeat_interval_ms=k.heartbeat_interval_ms,
             max_poll_interval_ms=k.max_poll_interval_ms,
@@ -146,55 +145,59 @@ class KafkaConsumerHandler:
             max_partition_fetch_bytes=k.max_request_bytes + 64 * 1024,
         )
         self._subscriber(self._on_message)
-        self._metrics.add_lag_source(self._lag)
+        self._metrics.add_lag_source(self.offsets.lag)
 
     # -- lifecycle ---------------------------------------------------------------------
 
     @property
     def assigned(self) -> set[AioTopicPartition]:
-        """Partitions of the request topic this process owns now."""
-        return set(self._progress)
+        """Partitions this process owns now."""
+        return set(self.offsets.progress)
 
     @property
     def joined(self) -> bool:
         """Whether this process joined the agent's consumer group at least once."""
-        return self._joined.is_set()
-
-    @property
-    def in_flight(self) -> int:
-        """Requests being processed now."""
-        return self._limit - self._slots._value
+        return self.offsets.joined.is_set()
 
     async def wait_joined(self, timeout: float = 30.0) -> None:
         """Wait until the group assigned this process its partitions."""
         async with asyncio.timeout(timeout):
-            await self._joined.wait()
+            await self.offsets.joined.wait()
 
     def start_background(self) -> None:
         """Start the periodic offset committer (called once the bus is started)."""
-        if self._commit_task is None:
-            self._commit_task = asyncio.create_task(self._commit_loop(), name="agentbus-commit")
+        self.offsets.start()
 
     async def drain(self, timeout: float = _DRAIN_TIMEOUT_S) -> None:
-        """Stop taking requests, let those in flight finish, commit what is done."""
-        self._stopping = True
+        """Stop taking requests, let those in flight finish, commit what is settled.
+
+        Requests whose tasks still run on after their reply stay uncommitted: the next
+        owner of their partition resumes them.
+        """
+        self._replier.stopping = True
         consumer = self._subscriber.consumer
         if consumer is not None:
             with contextlib.suppress(Exception):
                 consumer.pause(*consumer.assignment())
-        if self._tasks:
-            _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
-            for task in pending:
-                task.cancel()
-        await self._commit(list(self._progress))
-        if self._commit_task is not None:
-            self._commit_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._commit_task
-        self._metrics.remove_lag_source(self._lag)
+        await self._drain(set(self.offsets.progress), timeout=timeout)
+        for task in self._held:
+            task.cancel()
+        await self.offsets.stop()
+        self._metrics.remove_lag_source(self.offsets.lag)
         close = getattr(self.request_handler, "aclose", None)
         if close is not None:
             await close()
+
+    async def _drain(
+        self, partitions: set[AioTopicPartition], timeout: float = _DRAIN_TIMEOUT_S
+    ) -> None:
+        """Wait (bounded) for the requests being answered; cancel what is left."""
+        del partitions  # answers are short; finishing all of them is simplest and fair
+        busy = [t for t in self._tasks if not t.done()]
+        if busy:
+            _, pending = await asyncio.wait(busy, timeout=timeout)
+            for task in pending:
+                task.cancel()
 
     # -- intake ------------------------------------------------------------------------
 
@@ -202,13 +205,8 @@ class KafkaConsumerHandler:
         self._metrics.delivery.labels(self.agent_name, "request").observe(
             max(0.0, now_ms() - record.timestamp) / 1000
         )
-        tp = AioTopicPartition(record.topic, record.partition)
-        self._last_read[tp] = record.offset
-        progress = self._progress.get(tp)
-        if progress is None:  # assignment callback not seen yet; track anyway
-            progress = self._progress[tp] = PartitionProgress()
         await self._slots.acquire()
-        progress.start(record.offset)
+        progress = self.offsets.read(record.topic, record.partition, record.offset)
         reservation = self._sequencer.reserve(record.key)
         self._metrics.in_flight.labels(self.agent_name).inc()
         task = asyncio.create_task(self._run(record, progress, reservation))
@@ -223,48 +221,80 @@ class KafkaConsumerHandler:
     ) -> None:
         try:
             async with self._sequencer.turn(reservation):
-                await self._handle(record)
-            progress.finish(record.offset)
-            self._commit_wakeup.set()
+                held = await self._handle(record)
         except asyncio.CancelledError:
             log.warning(
-                "request at %s[%d]@%d interrupted by shutdown; it will be redelivered",
+                "request %s[%d]@%d interrupted; it will be redelivered",
                 record.topic,
                 record.partition,
                 record.offset,
             )
             raise
         except Exception:
-            # _handle answers every request; reaching here means the reply could not be
-            # published even after retries. Leave the offset uncommitted: redelivered.
             log.exception(
-                "request at %s[%d]@%d could not be answered; it will be redelivered",
+                "request %s[%d]@%d could not be answered; it will be redelivered",
                 record.topic,
                 record.partition,
                 record.offset,
             )
             self._metrics.errors.labels(self.agent_name, "unanswered").inc()
+        else:
+            if held is None:
+                self.offsets.settle(progress, record.offset)
+            else:
+                hold = asyncio.create_task(self._settle_when_done(held, progress, record.offset))
+                self._held.add(hold)
+                hold.add_done_callback(self._held.discard)
         finally:
             self._slots.release()
             self._metrics.in_flight.labels(self.agent_name).dec()
 
+    async def _settle_when_done(
+        self, task_id: str, progress: PartitionProgress, offset: int
+    ) -> None:
+        """Commit a non-blocking send only once its task ended (else it is resumed)."""
+        await self.task_store.wait_terminal(task_id, None)
+        self.offsets.settle(progress, offset)
+
     # -- one request -------------------------------------------------------------------
 
-    async def _handle(self, record: ConsumerRecord[Any, Any]) -> None:
+    async def _handle(self, record: ConsumerRecord[Any, Any]) -> str | None:
+        """Answer one record; return the id of a task still running after the answer."""
         headers = decode_headers(record.headers)
         if record.topic == self.broadcast_topic and not self._addressed(headers):
-            return
-        method = headers.get(Headers.METHOD, "unknown")
+            return None
         started = time.perf_counter()
-        target = await self._reply_target(headers, record)
+        parsed = read_request(record.value, limit=self.bus.settings.kafka.max_request_bytes)
+        method = parsed.method if isinstance(parsed, Request) else "invalid"
+        target = await self._replier.target(headers, record)
         if target is None:
-            self._metrics.requests.labels(self.agent_name, method, "kafka", "unroutable").inc()
-            return
-        value: bytes = record.value or b""
-        parent = extract_context(headers)
+            await self._dlq.send(
+                record,
+                reason="unroutable",
+                code=-32600,
+                message=f"no valid {Headers.REPLY_TOPIC}/{Headers.CORRELATION_ID} headers",
+            )
+            self._count(method, "unroutable", started)
+            return None
+        if isinstance(parsed, Problem):
+            await self._replier.send_json(
+                target, error_response(parsed.request_id, parsed.code, parsed.message)
+            )
+            await self._dlq.send(
+                record, reason=parsed.reason, code=parsed.code, message=parsed.message
+            )
+            self._count(method, "rejected", started)
+            return None
+        deadline = _int_or_none(headers.get(Headers.DEADLINE))
+        if deadline is not None and (late := now_ms() - deadline) > 0:
+            await self._replier.send_json(
+                target, deadline_error_response(parsed.request_id, self.agent_name, late)
+            )
+            self._count(method, "deadline", started)
+            return None
         with get_tracer().start_as_current_span(
             f"process {record.topic}",
-            context=parent,
+            context=extract_context(headers),
             kind=SpanKind.CONSUMER,
             attributes={
                 "messaging.system": "kafka",
@@ -277,49 +307,15 @@ class KafkaConsumerHandler:
                 "agentbus.sender": headers.get(Headers.SENDER, ""),
             },
         ):
-            outcome = await self._answer(record, headers, value, target)
+            outcome, held = await self._answer(record, headers, parsed, target)
+        self._count(method, outcome, started)
+        return held
+
+    def _count(self, method: str, outcome: str, started: float) -> None:
         self._metrics.requests.labels(self.agent_name, method, "kafka", outcome).inc()
         self._metrics.request_duration.labels(self.agent_name, method, "kafka").observe(
             time.perf_counter() - started
         )
-
-    async def _answer(
-        self,
-        record: ConsumerRecord[Any, Any],
-        headers: dict[str, str],
-        value: bytes,
-        target: tuple[str, int | None, str],
-    ) -> str:
-        limit = self.bus.settings.kafka.max_request_bytes
-        if len(value) > limit:
-            body = error_response(
-                None, -32600, f"Payload too large: {len(value)} bytes, the limit is {limit}"
-            )
-            await self._reply(target, json.dumps(body).encode(), 0, final=True)
-            return "rejected"
-        deadline = _int_or_none(headers.get(Headers.DEADLINE))
-        if deadline is not None and (late := now_ms() - deadline) > 0:
-            rid = _request_id(value)
-            body = deadline_error_response(rid, self.agent_name, late)
-            await self._reply(target, json.dumps(body).encode(), 0, final=True)
-            return "deadline"
-        response = await self._dispatcher.handle_requests(_as_http_request(record, headers))
-        if isinstance(response, EventSourceResponse):
-            sequence = 0
-            outcome = "ok"
-            async for event in _events(response):
-                final = event.get("event") == "error"
-                if final:
-                    outcome = "error"
-                await self._reply(target, str(event["data"]).encode(), sequence, final=final)
-                sequence += 1
-                if final:
-                    return outcome
-            await self._reply(target, None, sequence, final=True)
-            return outcome
-        body_bytes = bytes(response.body)
-        await self._reply(target, body_bytes, 0, final=True)
-        return "error" if b'"error"' in body_bytes[:64] else "ok"
 
     def _addressed(self, headers: dict[str, str]) -> bool:
         """Whether a broadcast names this agent among those that should answer."""
@@ -328,140 +324,131 @@ class KafkaConsumerHandler:
             return True
         return self.agent_name in {name.strip() for name in expected.split(",")}
 
-    async def _reply_target(
-        self, headers: dict[str, str], record: ConsumerRecord[Any, Any]
-    ) -> tuple[str, int | None, str] | None:
-        topic = headers.get(Headers.REPLY_TOPIC, "")
-        correlation = headers.get(Headers.CORRELATION_ID, "")
-        if self.bus.topics.agent_of_responses(topic) is None or not correlation:
-            log.warning(
-                "request at %s[%d]@%d has no valid %s/%s header; nobody can be answered",
-                record.topic,
-                record.partition,
-                record.offset,
-                Headers.REPLY_TOPIC,
-                Headers.CORRELATION_ID,
-            )
-            self._metrics.errors.labels(self.agent_name, "unroutable").inc()
-            return None
-        if not await self.bus.topic_exists(topic):
-            log.warning(
-                "reply topic %s of request at offset %d does not exist", topic, record.offset
-            )
-            self._metrics.errors.labels(self.agent_name, "unroutable").inc()
-            return None
-        partition = _int_or_none(headers.get(Headers.REPLY_PARTITION))
-        return topic, partition if partition is not None and partition >= 0 else None, correlation
-
-    async def _reply(
+    async def _answer(
         self,
-        target: tuple[str, int | None, str],
-        value: bytes | None,
-        sequence: int,
-        *,
-        final: bool,
-    ) -> None:
-        topic, partition, correlation = target
-        headers = {
-            Headers.CORRELATION_ID: correlation,
-            Headers.SEQUENCE: str(sequence),
-            Headers.FINAL: "1" if final else "0",
-            Headers.SENDER: self.agent_name,
-            Headers.SENDER_INSTANCE: self.bus.instance_id,
-        }
-        inject_context(headers)
-        delay = 0.05
+        record: ConsumerRecord[Any, Any],
+        headers: dict[str, str],
+        request: Request,
+        target: ReplyTarget,
+    ) -> tuple[str, str | None]:
+        body = record.value or b""
+        if request.method in SEND_METHODS and request.message_id:
+            repeat = await self._repeat(request, target)
+            if isinstance(repeat, tuple):
+                return repeat
+            if repeat is not None:
+                body = _resumed(request, repeat)
+        response = await self._dispatcher.handle_requests(_as_http_request(record, headers, body))
+        if isinstance(response, EventSourceResponse):
+            return await self._stream(response, target), None
+        raw = bytes(response.body)
+        await self._replier.send(target, raw, 0, final=True)
+        if b'"error"' in raw[:64]:
+            return "error", None
+        return "ok", _running_task_id(raw) if request.non_blocking else None
+
+    async def _stream(self, response: EventSourceResponse, target: ReplyTarget) -> str:
+        sequence, outcome = 0, "ok"
+        async for event in _events(response):
+            final = event.get("event") == "error"
+            await self._replier.send(target, str(event["data"]).encode(), sequence, final=final)
+            sequence += 1
+            if final:
+                return "error"
+        await self._replier.send(target, b"", sequence, final=True)
+        return outcome
+
+    # -- redelivery ----------------------------------------------------------------------
+
+    async def _repeat(
+        self, request: Request, target: ReplyTarget
+    ) -> tuple[str, str | None] | str | None:
+        """Handle a send whose ``messageId`` already started a task.
+
+        Returns ``None`` for a first delivery; (outcome, held task) once answered: an
+        ended task from the store, a task still running on a live replica (this one or
+        another) waited for, never started twice; or the id of a task whose replica is
+        gone, for the caller to resume here.
+        """
+        assert request.message_id is not None  # noqa: S101 - checked by the caller
+        found = await self.task_store.find_by_message(request.message_id)
+        if found is None:
+            return None
+        task, writer = found
+        self._metrics.dedup_hits.labels(self.agent_name).inc()
+        if task.status.state not in TERMINAL_TASK_STATES:
+            if not await self._alive(task.id, writer):
+                log.info("resuming task %s: the replica that ran it is gone", task.id)
+                return task.id
+            if request.non_blocking:
+                await self._reply_task(request, target, task)
+                return "duplicate", task.id
+            ended = await self._wait_for(task.id, writer)
+            if ended is None:
+                return task.id
+            task = ended
+        await self._reply_task(request, target, task)
+        return "duplicate", None
+
+    async def _alive(self, task_id: str, writer: str) -> bool:
+        """Whether the process that last wrote the task can still finish it."""
+        if writer == self.bus.client_id:
+            return self.task_store.running_here(task_id)
+        members = await self.bus.group_members(self.agent_name)
+        return members is None or writer in members
+
+    async def _wait_for(self, task_id: str, writer: str) -> Task | None:
+        """Wait for a task another live replica runs; ``None`` once that replica is gone."""
         while True:
-            try:
-                await self.bus.publish(
-                    topic, value, key=correlation, headers=headers, partition=partition
-                )
-            except AssertionError:
-                # aiokafka refuses a partition the topic does not have: let Kafka pick.
-                partition = None
-            except BrokerUnavailableError:
-                if self._stopping:
-                    raise
-                self._metrics.retries.labels(self.agent_name, "reply").inc()
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-            else:
-                return
+            ended = await self.task_store.wait_terminal(task_id, _OWNER_CHECK_S)
+            if ended is not None:
+                return ended
+            if not await self._alive(task_id, writer):
+                return None
 
-    # -- offsets -----------------------------------------------------------------------
+    async def _reply_task(self, request: Request, target: ReplyTarget, task: Task) -> None:
+        result = {"task": MessageToDict(task)}
+        body = {"jsonrpc": "2.0", "id": request.request_id, "result": result}
+        if request.streaming:
+            await self._replier.send_stream(target, [body])
+        else:
+            await self._replier.send_json(target, body)
 
-    async def _commit_loop(self) -> None:
-        while True:
-            await self._commit_wakeup.wait()
-            self._commit_wakeup.clear()
-            await self._commit(list(self._progress))
-            await asyncio.sleep(_COMMIT_INTERVAL_S)
-
-    async def _commit(self, partitions: list[AioTopicPartition]) -> None:
-        consumer = self._subscriber.consumer
-        if consumer is None:
+    async def _stop_cancelled(self, task_id: str) -> None:
+        """Another replica cancelled a task running here: stop its executor now."""
+        registry = getattr(self.request_handler, "_active_task_registry", None)
+        active = await registry.get(task_id) if registry is not None else None
+        if active is None:
             return
-        offsets: dict[AioTopicPartition, int] = {}
-        for tp in partitions:
-            progress = self._progress.get(tp)
-            if progress is not None and (offset := progress.committable()) is not None:
-                offsets[tp] = offset
-        if not offsets:
-            return
-        try:
-            await consumer.commit(offsets)
-        except (KafkaError, AssertionError) as exc:
-            self._metrics.retries.labels(self.agent_name, "commit").inc()
-            log.warning("committing offsets %s failed (%r); will retry", offsets, exc)
-            self._commit_wakeup.set()
-            return
-        for tp, offset in offsets.items():
-            if (progress := self._progress.get(tp)) is not None:
-                progress.mark_committed(offset)
-
-    async def _on_revoked(self, revoked: set[AioTopicPartition]) -> None:
-        mine = [tp for tp in revoked if tp in self._progress]
-        busy = [t for t in self._tasks if not t.done()]
-        if busy and any(self._progress[tp].in_flight for tp in mine):
-            # Finish what we started so the next owner does not redo it.
-            await asyncio.wait(busy, timeout=_DRAIN_TIMEOUT_S)
-        await self._commit(mine)
-        for tp in mine:
-            self._progress.pop(tp, None)
-            self._last_read.pop(tp, None)
-
-    def _on_assigned(self, assigned: set[AioTopicPartition]) -> None:
-        for tp in assigned:
-            self._progress.setdefault(tp, PartitionProgress())
-        self._joined.set()
-        log.info(
-            "agent %s owns partitions %s of %s",
-            self.agent_name,
-            sorted(tp.partition for tp in self._progress),
-            self.topic,
-        )
-
-    def _lag(self) -> Iterator[tuple[str, str, int, int]]:
-        consumer = self._subscriber.consumer
-        if consumer is None:
-            return
-        for tp in list(self._progress):
-            with contextlib.suppress(Exception):
-                high = consumer.highwater(tp)
-                if high is not None:
-                    read = self._last_read.get(tp, -1) + 1
-                    yield self.agent_name, tp.topic, tp.partition, max(0, high - read)
+        log.info("task %s was cancelled on another replica; stopping it here", task_id)
+        with contextlib.suppress(Exception):
+            await active.cancel(ServerCallContext())
 
 
-class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
-    def __init__(self, handler: KafkaConsumerHandler) -> None:
-        self._handler = handler
+def _resumed(request: Request, task_id: str) -> bytes:
+    """The request, pointed at the task it started before its replica died."""
+    params = dict(request.params)
+    params["message"] = {**request.message, "taskId": task_id}
+    body = {"jsonrpc": "2.0", "id": request.request_id, "method": request.method, "params": params}
+    return json.dumps(body).encode()
 
-    async def on_partitions_revoked(self, revoked: set[AioTopicPartition]) -> None:
-        await self._handler._on_revoked(revoked)
 
-    async def on_partitions_assigned(self, assigned: set[AioTopicPartition]) -> None:
-        self._handler._on_assigned(assigned)
+def _running_task_id(raw: bytes) -> str | None:
+    """The id of a task a non-blocking send answered with while it still runs."""
+    try:
+        task = json.loads(raw).get("result", {}).get("task")
+    except (ValueError, AttributeError):
+        return None
+    if not isinstance(task, dict) or not task.get("id"):
+        return None
+    state = (task.get("status") or {}).get("state", "")
+    ended = {
+        "TASK_STATE_COMPLETED",
+        "TASK_STATE_FAILED",
+        "TASK_STATE_CANCELED",
+        "TASK_STATE_REJECTED",
+    }
+    return None if state in ended else str(task["id"])
 
 
 def _int_or_none(value: str | None) -> int | None:
@@ -473,30 +460,29 @@ def _int_or_none(value: str | None) -> int | None:
         return None
 
 
-def _request_id(value: bytes) -> str | int | None:
-    try:
-        return request_id_of(json.loads(value))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return None
-
-
 def _starts_a_new_task(body: bytes) -> bool:
     """Whether ``body`` is a send whose message names no task: every task id it meets is new."""
     try:
         request = json.loads(body)
-        if request.get("method") not in {"SendMessage", "SendStreamingMessage"}:
+        if request.get("method") not in SEND_METHODS:
             return False
         return not request["params"]["message"].get("taskId")
     except (ValueError, TypeError, KeyError, AttributeError):
         return False
 
 
-def _as_http_request(record: ConsumerRecord[Any, Any], headers: dict[str, str]) -> Request:
+def _as_http_request(
+    record: ConsumerRecord[Any, Any], headers: dict[str, str], body: bytes
+) -> HttpRequest:
     """The record as the Starlette request the SDK's JSON-RPC dispatcher expects."""
-    body: bytes = record.value or b""
     raw_headers = [
         (k.lower().encode("latin-1", errors="replace"), (v or b"")) for k, v in record.headers or ()
     ]
+    if Headers.A2A_VERSION not in headers:
+        # The Kafka binding starts at A2A 1.0: a producer that does not say is speaking it.
+        raw_headers.append(
+            (Headers.A2A_VERSION.lower().encode(), PROTOCOL_VERSION_CURRENT.encode())
+        )
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
@@ -531,7 +517,7 @@ def _as_http_request(record: ConsumerRecord[Any, Any], headers: dict[str, str]) 
         delivered = True
         return {"type": "http.request", "body": body, "more_body": False}
 
-    return Request(scope, receive)
+    return HttpRequest(scope, receive)
 
 
 async def _events(response: EventSourceResponse) -> AsyncIterator[dict[str, Any]]:

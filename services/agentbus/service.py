@@ -101,9 +101,10 @@ class AgentRuntime:
                 self.executor,
                 bus=self.bus,
                 agent_card=self.card,
+                task_store=self.task_store,
                 request_handler=self.request_handler,
             )
-            if self.bus is not None
+            if self.bus is not None and isinstance(self.task_store, KafkaTaskStore)
             else None
         )
         self.readiness = Readiness()

@@ -9,9 +9,18 @@ what to set.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import AnyHttpUrl, BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agentbus.errors import ConfigurationError
@@ -21,6 +30,7 @@ __all__ = [
     "AgentbusSettings",
     "CallSettings",
     "HttpSettings",
+    "KafkaSecurity",
     "KafkaSettings",
     "OpsSettings",
     "TopicSettings",
@@ -31,6 +41,71 @@ __all__ = [
 Transport = Literal["kafka", "http"]
 
 
+SecurityMode = Literal["plaintext", "tls", "scram", "msk-iam"]
+
+
+class KafkaSecurity(BaseModel):
+    """How clients authenticate and encrypt (``AGENTBUS_KAFKA__SECURITY__*``).
+
+    ``plaintext``: nothing (local development). ``tls``: TLS, optionally with a client
+    certificate (mTLS). ``scram``: SASL/SCRAM-SHA-512 over TLS, the password from
+    ``PASSWORD`` or, better, ``PASSWORD_FILE`` (a mounted Secret). ``msk-iam``: AWS
+    MSK IAM, SASL/OAUTHBEARER over TLS with tokens signed from the default AWS
+    credential chain (on EKS: the pod's IRSA role).
+    """
+
+    mode: SecurityMode = "plaintext"
+    ca_file: Path | None = Field(default=None, description="CA bundle; default: the system's.")
+    cert_file: Path | None = Field(default=None, description="Client certificate (mTLS).")
+    key_file: Path | None = Field(default=None, description="Client key (mTLS).")
+    check_hostname: bool = True
+    username: str | None = None
+    password: SecretStr | None = None
+    password_file: Path | None = None
+    aws_region: str | None = Field(default=None, description="msk-iam: region of the cluster.")
+
+    @model_validator(mode="after")
+    def _complete(self) -> Self:
+        if self.mode == "scram":
+            if not self.username:
+                msg = (
+                    "AGENTBUS_KAFKA__SECURITY__MODE=scram needs AGENTBUS_KAFKA__SECURITY__USERNAME"
+                )
+                raise ValueError(msg)
+            if (self.password is None) == (self.password_file is None):
+                msg = (
+                    "AGENTBUS_KAFKA__SECURITY__MODE=scram needs exactly one of "
+                    "AGENTBUS_KAFKA__SECURITY__PASSWORD_FILE (preferred) or ..._PASSWORD"
+                )
+                raise ValueError(msg)
+        if self.mode == "msk-iam" and not self.aws_region:
+            msg = (
+                "AGENTBUS_KAFKA__SECURITY__MODE=msk-iam needs AGENTBUS_KAFKA__SECURITY__AWS_REGION"
+            )
+            raise ValueError(msg)
+        if (self.cert_file is None) != (self.key_file is None):
+            msg = "set both AGENTBUS_KAFKA__SECURITY__CERT_FILE and ..._KEY_FILE, or neither"
+            raise ValueError(msg)
+        if self.mode == "plaintext" and (self.ca_file or self.cert_file or self.username):
+            msg = (
+                "TLS or SASL settings are given but AGENTBUS_KAFKA__SECURITY__MODE=plaintext; "
+                "set the mode to tls, scram or msk-iam"
+            )
+            raise ValueError(msg)
+        for name in ("ca_file", "cert_file", "key_file", "password_file"):
+            path = getattr(self, name)
+            if path is not None and not path.is_file():
+                env = f"AGENTBUS_KAFKA__SECURITY__{name.upper()}"
+                raise ValueError(f"{env}={path} is not a readable file")
+        return self
+
+    def secret_password(self) -> str | None:
+        """The SCRAM password, read from its file when one is given (never logged)."""
+        if self.password_file is not None:
+            return self.password_file.read_text(encoding="utf-8").strip()
+        return self.password.get_secret_value() if self.password is not None else None
+
+
 class KafkaSettings(BaseModel):
     """How to reach the Kafka cluster."""
 
@@ -38,10 +113,7 @@ class KafkaSettings(BaseModel):
         default="127.0.0.1:9092",
         description="Comma-separated host:port list of Kafka brokers.",
     )
-    security_protocol: Literal["plaintext"] = Field(
-        default="plaintext",
-        description="Kafka security mode. Only 'plaintext' is available in this release.",
-    )
+    security: KafkaSecurity = Field(default_factory=KafkaSecurity)
     client_id: str = Field(default="agentbus", description="Prefix of Kafka client ids.")
     request_timeout_ms: int = Field(default=15_000, ge=1_000, le=300_000)
     session_timeout_ms: int = Field(default=10_000, ge=3_000, le=300_000)

@@ -3,21 +3,22 @@
 Every replica of an agent reads the whole topic in log order and keeps its own
 agent's tasks in memory, so any replica answers ``get task`` and ``list tasks``,
 and tasks survive restarts. Writes are compare-and-set decided *in the log*: a
-snapshot carries the version it was derived from, and every replica applies the
-same rule to the same ordered records, so all agree which write won. The writer
-waits until its own reader applied its record to learn the outcome (a few ms).
-This is the SDK's ``VersionedTaskStore``, which lets one replica cancel a task
-another replica runs: the owner's next save is refused and the SDK stops the task.
+snapshot names the version it replaces, and every replica applies the same rule to
+the same ordered records, so all agree which write won. This is the SDK's
+``VersionedTaskStore``, which lets one replica cancel a task another replica runs.
 
-Record: key = task id, value = the A2A ``Task`` in protobuf binary (a2a.v1.Task;
-content-type says so; several times faster than ProtoJSON for snapshots written on
-every task event), headers = owning agent, the version the write expects to
-replace, and a write id; a tombstone deletes (version 0 means "no task"). Events
-use key ``<task id>#events`` and hold an ``a2a.v1.StreamResponse``.
+Record: key = task id, value = the A2A ``Task`` in protobuf binary (content-type
+says so; several times faster than ProtoJSON for snapshots written on every task
+event), headers = owning agent, the version the write replaces, the user scope, the
+writing process (its Kafka client id, which is also its identity in the agent's
+consumer group) and a write id; a tombstone deletes. A write names the version it
+replaces and the one it becomes: a per-task counter with the writer's tag in its low
+bits (0 means "no task"); the log accepts it if it replaces the current version
+and the task has not ended. A cancel replaces any unfinished snapshot.
 
-Versions are a per-task counter carried by the writes: a write names the version it
-replaces and becomes that plus one if the log accepts it (a cancel becomes the
-current version plus one). Every replica applies the same rule in the same order.
+The store also indexes every task by the ``messageId`` of the messages in its
+history: the idempotency key that lets a redelivered request find the task it
+already started instead of starting it again.
 """
 
 from __future__ import annotations
@@ -26,49 +27,52 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import AsyncGenerator
+import zlib
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from a2a.auth.user import User
 from a2a.server.agent_execution.active_task import INTERRUPTED_TASK_STATES, TERMINAL_TASK_STATES
 from a2a.server.cluster import (
     ConcurrentTaskModificationError,
     StoredTask,
-    TaskEventStream,
     TaskVersion,
-    VersionedEvent,
     VersionedTaskStore,
 )
 from a2a.server.context import ServerCallContext
 from a2a.server.events import Event
 from a2a.server.owner_resolver import resolve_user_scope
 from a2a.server.tasks import InMemoryTaskStore
-from a2a.types import ListTasksRequest, ListTasksResponse, Message, StreamResponse, Task, TaskState
-from a2a.utils.proto_utils import to_stream_response
+from a2a.types import ListTasksRequest, ListTasksResponse, Role, Task, TaskState
 from aiokafka import ConsumerRecord
 from google.protobuf.message import DecodeError
 
 from agentbus.bus import KafkaBus
+from agentbus.errors import BrokerUnavailableError
 from agentbus.logreader import CompactedTopicReader
 from agentbus.metrics import get_metrics
 from agentbus.names import NEW_TASK_STATE, Headers
+from agentbus.taskevents import EVENT_KIND, WRITE_KIND, KafkaTaskEventStream
 from agentbus.wire import decode_headers, now_ms
 
-__all__ = ["KafkaTaskEventStream", "KafkaTaskStore"]
+__all__ = ["TASK_CONTENT_TYPE", "KafkaTaskStore", "RemoteCancel"]
 
 log = logging.getLogger(__name__)
 
-_WRITE_ID = "agentbus-write-id"
-_WRITE_KIND = "agentbus-write-kind"
-_EVENT_KIND = "event"
-_EVENT_KEY_SUFFIX = "#events"
-_OWNER = "agentbus-owner"
-_CATCH_UP_TIMEOUT_S = 5.0
-_SETTLED_STATES = frozenset(TERMINAL_TASK_STATES | INTERRUPTED_TASK_STATES)
+TASK_CONTENT_TYPE: Final = "application/x-protobuf; messageType=a2a.v1.Task"
+_WRITE_ID: Final = "agentbus-write-id"
+_OWNER: Final = "agentbus-owner"
+_WRITER: Final = "agentbus-writer"
+_CATCH_UP_TIMEOUT_S: Final = 5.0
+_RETRY_BUDGET_S: Final = 30.0
+_TAG_BITS: Final = 16
+_TAG_MASK: Final = (1 << _TAG_BITS) - 1
+_SETTLED_STATES: Final = frozenset(TERMINAL_TASK_STATES | INTERRUPTED_TASK_STATES)
 """States a caller may read as the task's answer: their snapshots are waited for."""
-TASK_CONTENT_TYPE = "application/x-protobuf; messageType=a2a.v1.Task"
-EVENT_CONTENT_TYPE = "application/x-protobuf; messageType=a2a.v1.StreamResponse"
+
+RemoteCancel = Callable[[str], Coroutine[Any, Any, None]]
+"""Called with a task id when another process cancelled a task this process runs."""
 
 
 class _Owner(User):
@@ -89,6 +93,7 @@ class _Entry:
     owner: str
     version: int
     state: int
+    writer: str
 
 
 class KafkaTaskStore(VersionedTaskStore):
@@ -98,11 +103,17 @@ class KafkaTaskStore(VersionedTaskStore):
         self.bus = bus
         self.agent = agent
         self.topic = bus.topics.tasks
+        self.on_remote_cancel: RemoteCancel | None = None
         self._view = InMemoryTaskStore()
         self._entries: dict[str, _Entry] = {}
+        self._by_message: dict[str, str] = {}
+        self._running_here: set[str] = set()
         self._writes: dict[str, asyncio.Future[bool]] = {}
+        self._terminal: dict[str, list[asyncio.Future[None]]] = {}
         self._reader = CompactedTopicReader(bus, self.topic, self._on_record)
         self._metrics = get_metrics()
+        self._tag = zlib.crc32(bus.client_id.encode()) & _TAG_MASK
+        self._background: set[asyncio.Task[None]] = set()
         self.event_stream = KafkaTaskEventStream(self)
 
     # -- VersionedTaskStore ------------------------------------------------------------
@@ -131,29 +142,37 @@ class KafkaTaskStore(VersionedTaskStore):
         # The SDK's contract: a write to CANCELED replaces any non-terminal snapshot
         # without a version check (the replica cancelling may not run the task).
         cancel = task.status.state == TaskState.TASK_STATE_CANCELED
-        previous = _version_value(prev_version)
+        previous = 0 if prev_version.is_missing else int(prev_version._value)
+        current = self._entries.get(task.id)
+        if not cancel and current is not None and current.state in TERMINAL_TASK_STATES:
+            # It ended meanwhile (a cancel from another replica): the SDK reloads and stops.
+            raise ConcurrentTaskModificationError(task.id)
+        version = _next_version(previous, self._tag)
         write_id = uuid.uuid4().hex
         headers = {
             "content-type": TASK_CONTENT_TYPE,
             Headers.AGENT: self.agent,
             Headers.PREV_VERSION: str(previous),
+            Headers.TASK_VERSION: str(version),
             _OWNER: resolve_user_scope(context),
+            _WRITER: self.bus.client_id,
             _WRITE_ID: write_id,
-            _WRITE_KIND: "cancel" if cancel else "cas",
+            WRITE_KIND: "cancel" if cancel else "cas",
         }
-        value = task.SerializeToString()
+        self._remember(task)
         if not (cancel or task.status.state in _SETTLED_STATES):
-            # A first snapshot cannot conflict (the id was just made), but the caller may
-            # be told about the task next: it must be durable. Progress need not wait.
-            await self.bus.publish(
-                self.topic, value, key=task.id, headers=headers, wait=previous == 0
-            )
-            return TaskVersion(previous + 1)
+            # A first snapshot must be durable before a non-blocking caller hears of it;
+            # progress need not wait at all.
+            await self._publish(task, headers, wait=previous == 0)
+            return TaskVersion(version)
+        return await self._decided(task, headers, write_id)
+
+    async def _decided(self, task: Task, headers: dict[str, str], write_id: str) -> TaskVersion:
         outcome: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._writes[write_id] = outcome
         started = time.perf_counter()
         try:
-            await self.bus.publish(self.topic, value, key=task.id, headers=headers)
+            await self._publish(task, headers, wait=True)
             async with asyncio.timeout(_CATCH_UP_TIMEOUT_S):
                 accepted = await outcome
         finally:
@@ -164,6 +183,32 @@ class KafkaTaskStore(VersionedTaskStore):
         if not accepted:
             raise ConcurrentTaskModificationError(task.id)
         return TaskVersion(self._entries[task.id].version)
+
+    async def _publish(self, task: Task, headers: dict[str, str], *, wait: bool) -> None:
+        """Publish a snapshot, riding out a broker restart within a bounded budget."""
+        value = task.SerializeToString()
+        delay, deadline = 0.1, time.monotonic() + _RETRY_BUDGET_S
+        while True:
+            try:
+                await self.bus.publish(self.topic, value, key=task.id, headers=headers, wait=wait)
+            except BrokerUnavailableError:
+                if time.monotonic() + delay > deadline:
+                    raise
+                self._metrics.retries.labels(self.agent, "task-write").inc()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+            else:
+                return
+
+    def _remember(self, task: Task) -> None:
+        """Track a task this process writes: running here, found by its messages at once."""
+        if task.status.state in TERMINAL_TASK_STATES:
+            self._running_here.discard(task.id)
+        else:
+            self._running_here.add(task.id)
+        for message in task.history:
+            if message.role == Role.ROLE_USER and message.message_id:
+                self._by_message.setdefault(message.message_id, task.id)
 
     async def get(self, task_id: str, context: ServerCallContext) -> StoredTask | None:
         """The latest snapshot of ``task_id`` owned by the caller, or ``None``."""
@@ -194,6 +239,43 @@ class KafkaTaskStore(VersionedTaskStore):
         )
         await self.catch_up()
 
+    # -- what agentbus needs beyond the SDK ----------------------------------------------
+
+    async def find_by_message(self, message_id: str) -> tuple[Task, str] | None:
+        """The task a message (by ``messageId``) started or continued, and its last writer."""
+        if self._reader.lagging():
+            await self.catch_up()
+        task_id = self._by_message.get(message_id)
+        entry = self._entries.get(task_id or "")
+        if task_id is None or entry is None:
+            return None
+        task = await self._view.get(task_id, _owner_context(entry.owner))
+        return (task, entry.writer) if task is not None else None
+
+    def running_here(self, task_id: str) -> bool:
+        """Whether this process is running the task (wrote it last and not to an end)."""
+        return task_id in self._running_here
+
+    async def wait_terminal(self, task_id: str, timeout: float | None) -> Task | None:
+        """Wait until the task reaches a terminal state; return it (``None`` on timeout)."""
+        entry = self._entries.get(task_id)
+        if entry is None or entry.state not in TERMINAL_TASK_STATES:
+            waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._terminal.setdefault(task_id, []).append(waiter)
+            try:
+                async with asyncio.timeout(timeout):
+                    await waiter
+            except TimeoutError:
+                return None
+            finally:
+                waiters = self._terminal.get(task_id, [])
+                if waiter in waiters:
+                    waiters.remove(waiter)
+                if not waiters:
+                    self._terminal.pop(task_id, None)
+            entry = self._entries[task_id]
+        return await self._view.get(task_id, _owner_context(entry.owner))
+
     # -- reading the log ---------------------------------------------------------------
 
     async def catch_up(self, timeout: float = _CATCH_UP_TIMEOUT_S) -> None:
@@ -202,7 +284,7 @@ class KafkaTaskStore(VersionedTaskStore):
 
     async def _on_record(self, record: ConsumerRecord[Any, Any]) -> None:
         headers = decode_headers(record.headers)
-        if headers.get(_WRITE_KIND) == _EVENT_KIND:
+        if headers.get(WRITE_KIND) == EVENT_KIND:
             if headers.get(Headers.AGENT) == self.agent:
                 self.event_stream.deliver(record, headers)
             return
@@ -214,8 +296,8 @@ class KafkaTaskStore(VersionedTaskStore):
             self._metrics.delivery.labels(self.agent, "task-snapshot").observe(
                 max(0.0, now_ms() - record.timestamp) / 1000
             )
-        if waiter is not None and not waiter.done():
-            waiter.set_result(accepted)
+            if not waiter.done():
+                waiter.set_result(accepted)
 
     async def _apply(self, record: ConsumerRecord[Any, Any], headers: dict[str, str]) -> bool:
         task_id = record.key.decode(errors="replace")
@@ -232,97 +314,55 @@ class KafkaTaskStore(VersionedTaskStore):
         except (ValueError, DecodeError):
             log.warning("skipping undecodable task snapshot at offset %d", record.offset)
             return False
-        if headers.get(_WRITE_KIND) == "cancel":
-            accepted = current is not None and current.state not in TERMINAL_TASK_STATES
-            version = (current.version if current else 0) + 1
+        cancel = headers.get(WRITE_KIND) == "cancel"
+        writer = headers.get(_WRITER, "")
+        ended = current is not None and current.state in TERMINAL_TASK_STATES
+        if cancel:
+            # Replaces any unfinished snapshot; numbered after it, so no writer's chain
+            # can continue from it by accident.
+            accepted = current is not None and not ended
+            tag = zlib.crc32(writer.encode()) & _TAG_MASK
+            version = _next_version(current.version if current else 0, tag)
         else:
-            accepted = prev == (current.version if current else 0)
-            version = prev + 1
+            # A task never leaves an end state; otherwise the writer must have read the
+            # snapshot it replaces.
+            accepted = not ended and prev == (current.version if current else 0)
+            version = int(headers.get(Headers.TASK_VERSION, "0") or 0) or prev + 1
         if accepted:
-            self._entries[task_id] = _Entry(owner, version, task.status.state)
-            await self._view.save(task, _owner_context(owner))
+            await self._accept(task, owner, version, writer, cancel)
         return accepted
+
+    async def _accept(
+        self, task: Task, owner: str, version: int, writer: str, cancel: bool
+    ) -> None:
+        self._entries[task.id] = _Entry(owner, version, task.status.state, writer)
+        await self._view.save(task, _owner_context(owner))
+        for message in task.history:
+            if message.role == Role.ROLE_USER and message.message_id:
+                self._by_message.setdefault(message.message_id, task.id)
+        if task.status.state in TERMINAL_TASK_STATES:
+            for waiter in self._terminal.pop(task.id, []):
+                if not waiter.done():
+                    waiter.set_result(None)
+            remote = cancel and writer != self.bus.client_id
+            if remote and task.id in self._running_here and self.on_remote_cancel is not None:
+                self._running_here.discard(task.id)
+                # Not awaited here: stopping the executor writes snapshots, and this
+                # reader has to go on applying them.
+                stop: asyncio.Task[None] = asyncio.create_task(self.on_remote_cancel(task.id))
+                self._background.add(stop)
+                stop.add_done_callback(self._background.discard)
+
+
+def _next_version(previous: int, tag: int) -> int:
+    """The version after ``previous`` written by the process with ``tag``.
+
+    A counter in the high bits orders versions; the writer's tag in the low bits
+    keeps two writers that both continue from one version from claiming the same
+    number (a cancel from another replica and the owner's next progress write).
+    """
+    return ((previous >> _TAG_BITS) + 1) << _TAG_BITS | tag
 
 
 def _owner_context(owner: str) -> ServerCallContext:
     return ServerCallContext(user=_Owner(owner))
-
-
-def _version_value(version: TaskVersion) -> int:
-    if version.is_missing:
-        return 0
-    return int(version._value)
-
-
-class KafkaTaskEventStream(TaskEventStream):
-    """Task events for replicas that do not run the task (``SubscribeToTask`` anywhere).
-
-    Events ride on the tasks topic under the key ``<task id>#events``; compaction
-    keeps only the newest per task, and the snapshot stays the source of truth.
-    Publishing does not wait for the acknowledgement: a missed event only delays a
-    remote subscriber until the next one, never the task itself.
-    """
-
-    def __init__(self, store: KafkaTaskStore) -> None:
-        self._store = store
-        self._subscribers: dict[str, list[asyncio.Queue[VersionedEvent]]] = {}
-
-    async def publish(self, task_id: str, event: VersionedEvent) -> None:
-        """Fan ``event`` out to every replica of the agent."""
-        if isinstance(event.event, Message):
-            return  # a message-only exchange has no task anyone could resubscribe to
-        store = self._store
-        await store.bus.publish(
-            store.topic,
-            to_stream_response(event.event).SerializeToString(),
-            key=task_id + _EVENT_KEY_SUFFIX,
-            headers={
-                "content-type": EVENT_CONTENT_TYPE,
-                Headers.AGENT: store.agent,
-                _WRITE_KIND: _EVENT_KIND,
-                Headers.TASK_VERSION: str(_version_value(event.version)),
-            },
-            wait=False,
-        )
-
-    async def subscribe(
-        self, task_id: str, *, after: TaskVersion
-    ) -> AsyncGenerator[VersionedEvent, None]:
-        """Yield events of ``task_id`` newer than ``after`` as they arrive."""
-        queue: asyncio.Queue[VersionedEvent] = asyncio.Queue()
-        self._subscribers.setdefault(task_id, []).append(queue)
-        try:
-            while True:
-                versioned = await queue.get()
-                if versioned.version.is_after(after):
-                    yield versioned
-        finally:
-            queues = self._subscribers.get(task_id, [])
-            if queue in queues:
-                queues.remove(queue)
-            if not queues:
-                self._subscribers.pop(task_id, None)
-
-    async def destroy(self, task_id: str) -> None:
-        """Forget the subscribers of a finished task."""
-        self._subscribers.pop(task_id, None)
-
-    def deliver(self, record: ConsumerRecord[Any, Any], headers: dict[str, str]) -> None:
-        """Hand an event record read from the topic to the task's subscribers."""
-        if not record.key or not record.value:
-            return
-        task_id = record.key.decode(errors="replace").removesuffix(_EVENT_KEY_SUFFIX)
-        queues = self._subscribers.get(task_id)
-        if not queues:
-            return
-        try:
-            response = StreamResponse.FromString(record.value)
-            version = int(headers.get(Headers.TASK_VERSION, "0"))
-        except (ValueError, DecodeError):  # an undecodable event is skipped; snapshots rule
-            return
-        kind = response.WhichOneof("payload")
-        if kind is None:
-            return
-        versioned = VersionedEvent(event=getattr(response, kind), version=TaskVersion(version))
-        for queue in queues:
-            queue.put_nowait(versioned)

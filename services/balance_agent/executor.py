@@ -78,7 +78,10 @@ class BalanceExecutor(AgentExecutor):
             for agent, r in results.items()
         }
         await updater.add_artifact(
-            [Part(text=render(report)), new_data_part(summary)], name="balance-report"
+            [Part(text=render(report)), new_data_part(summary)],
+            name="balance-report",
+            # A fixed id: a task resumed after a crash replaces its report, not adds one.
+            artifact_id="balance-report",
         )
         await updater.complete()
 

@@ -54,6 +54,7 @@ class CsExecutor(AgentExecutor):
         await updater.add_artifact(
             [Part(text=answer_text(answer, request.language)), new_data_part(answer)],
             name="feedback",
+            artifact_id="feedback",  # fixed: a resumed task replaces it, never duplicates it
         )
         await updater.complete()
 

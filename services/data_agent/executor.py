@@ -46,6 +46,7 @@ class DataExecutor(AgentExecutor):
         await updater.add_artifact(
             [Part(text=answer_text(answer, query.language)), new_data_part(answer)],
             name="winrates",
+            artifact_id="winrates",  # fixed: a resumed task replaces it, never duplicates it
         )
         await updater.complete()
 

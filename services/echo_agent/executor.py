@@ -42,7 +42,9 @@ class EchoExecutor(AgentExecutor):
         for step in range(command.steps):
             await asyncio.sleep(command.delay_s)
             await updater.add_artifact(
-                [Part(text=step_text(command, step))], name=f"step-{step + 1}"
+                [Part(text=step_text(command, step))],
+                name=f"step-{step + 1}",
+                artifact_id=f"step-{step + 1}",  # a resumed task replaces, never duplicates
             )
         if command.fail:
             await updater.failed(updater.new_agent_message([Part(text="failed as asked")]))

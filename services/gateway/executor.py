@@ -56,10 +56,12 @@ class _Relay:
         self.texts: list[str] = []
         self.data: list[Any] = []
 
-    async def artifact(self, parts: list[Part], name: str) -> None:
+    async def artifact(self, parts: list[Part], name: str, artifact_id: str = "") -> None:
         self.texts += [p.text for p in parts if p.text]
         self.data += get_data_parts(parts)
-        await self.updater.add_artifact(parts, name=name or "answer")
+        await self.updater.add_artifact(
+            parts, name=name or "answer", artifact_id=artifact_id or name or "answer"
+        )
 
     async def event(self, event: StreamResponse) -> None:
         if event.HasField("message"):
@@ -67,11 +69,11 @@ class _Relay:
             self.state = TaskState.TASK_STATE_COMPLETED
         elif event.HasField("task"):
             for artifact in event.task.artifacts:
-                await self.artifact(list(artifact.parts), artifact.name)
+                await self.artifact(list(artifact.parts), artifact.name, artifact.artifact_id)
             self.state = event.task.status.state or self.state
         elif event.HasField("artifact_update"):
             artifact = event.artifact_update.artifact
-            await self.artifact(list(artifact.parts), artifact.name)
+            await self.artifact(list(artifact.parts), artifact.name, artifact.artifact_id)
         elif event.HasField("status_update"):
             status = event.status_update.status
             text = " ".join(p.text for p in status.message.parts if p.text)
