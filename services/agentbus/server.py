@@ -287,10 +287,11 @@ class KafkaConsumerHandler:
             return None
         deadline = _int_or_none(headers.get(Headers.DEADLINE))
         if deadline is not None and (late := now_ms() - deadline) > 0:
+            # Counted first, so whoever gets the reply also sees it in /metrics.
+            self._count(method, "deadline", started)
             await self._replier.send_json(
                 target, deadline_error_response(parsed.request_id, self.agent_name, late)
             )
-            self._count(method, "deadline", started)
             return None
         with get_tracer().start_as_current_span(
             f"process {record.topic}",

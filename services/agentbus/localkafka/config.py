@@ -5,8 +5,10 @@ decides paths and ports, these functions turn them into file contents, and the
 unit tests check the text directly.
 
 Listeners and their security settings are built in one function,
-:func:`listener_settings`, so that a SASL_SSL listener (SCRAM + ACLs, for the
-security tests) can later be added there without touching the rest.
+:func:`listener_settings`: plaintext by default, or, given a
+:class:`BrokerSecurity`, a SASL_SSL client listener (SCRAM-SHA-512) that also
+carries inter-broker traffic, a SASL_PLAINTEXT controller listener (PLAIN, one
+internal user) and, optionally, the ACL authorizer.
 """
 
 from __future__ import annotations
@@ -14,13 +16,15 @@ from __future__ import annotations
 import base64
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
 __all__ = [
+    "CONTROLLER_USER",
     "FAST_TEST_DEFAULTS",
     "NOISY_LOGGERS",
+    "BrokerSecurity",
     "Listener",
     "listener_settings",
     "new_cluster_id",
@@ -76,7 +80,8 @@ class Listener:
         name: Listener name as Kafka knows it, e.g. ``PLAINTEXT`` or ``CONTROLLER``.
         port: TCP port to bind.
         host: Address to bind and to advertise to clients.
-        protocol: Kafka security protocol (``PLAINTEXT`` today).
+        protocol: Kafka security protocol: ``PLAINTEXT``, or ``SASL_SSL`` (clients) and
+            ``SASL_PLAINTEXT`` (controller) of a secure broker.
     """
 
     name: str
@@ -90,18 +95,54 @@ class Listener:
         return f"{self.name}://{self.host}:{self.port}"
 
 
+CONTROLLER_USER = "__controller"
+"""SASL/PLAIN user of the broker talking to its controller; cannot clash with a SCRAM user."""
+
+_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+
+
+@dataclass(frozen=True)
+class BrokerSecurity:
+    """What the listeners of a secure broker need; secrets are left out of ``repr``.
+
+    Attributes:
+        keystore: The broker's PKCS12 keystore (key and certificate chain).
+        keystore_password: Its password.
+        truststore: The CA certificate (PEM) the broker trusts as a client of itself.
+        super_user: SCRAM user the broker talks to itself as; a super user, allowed everything.
+        super_password: Its password.
+        controller_password: Password of :data:`CONTROLLER_USER` on the controller listener.
+        authorizer: Whether ACLs are enforced (StandardAuthorizer, deny when no ACL matches).
+    """
+
+    keystore: Path
+    keystore_password: str = field(repr=False)
+    truststore: Path
+    super_user: str
+    super_password: str = field(repr=False)
+    controller_password: str = field(repr=False)
+    authorizer: bool = True
+
+
 def listener_settings(
-    broker: Sequence[Listener], controller: Listener, *, node_id: int = 1
+    broker: Sequence[Listener],
+    controller: Listener,
+    *,
+    node_id: int = 1,
+    security: BrokerSecurity | None = None,
 ) -> dict[str, str]:
-    """Return every listener, quorum and security-protocol setting of a combined node.
+    """Return every listener, quorum and security setting of a combined node.
 
     Args:
         broker: Client-facing listeners; the first one also carries inter-broker traffic.
         controller: The KRaft controller listener (never advertised to clients).
         node_id: The node's id, also its id in the single-voter quorum.
+        security: TLS, SASL and ACL facts of a secure broker, whose client listeners are
+            ``SASL_SSL`` and whose controller listener is ``SASL_PLAINTEXT``.
 
     Returns:
-        The ``listeners``/``advertised.listeners``/protocol-map family of settings.
+        The ``listeners``/``advertised.listeners``/protocol-map family of settings,
+        plus the SSL, SASL and authorizer settings of a secure broker.
 
     Raises:
         ValueError: If no broker listener is given or two listeners share a name.
@@ -112,7 +153,7 @@ def listener_settings(
     names = [listener.name for listener in every]
     if len(set(names)) != len(names):
         raise ValueError(f"listener names must be unique, got {names}; rename the duplicates")
-    return {
+    settings = {
         "listeners": ",".join(listener.url for listener in every),
         "advertised.listeners": ",".join(listener.url for listener in broker),
         "listener.security.protocol.map": ",".join(f"{x.name}:{x.protocol}" for x in every),
@@ -120,6 +161,52 @@ def listener_settings(
         "controller.listener.names": controller.name,
         "controller.quorum.voters": f"{node_id}@{controller.host}:{controller.port}",
     }
+    if security is not None:
+        settings |= _secure_settings(broker, controller, security)
+    return settings
+
+
+def _secure_settings(
+    broker: Sequence[Listener], controller: Listener, security: BrokerSecurity
+) -> dict[str, str]:
+    """SCRAM over TLS for clients, PLAIN for the controller, and the ACL authorizer."""
+    scram = "org.apache.kafka.common.security.scram.ScramLoginModule required"
+    plain = "org.apache.kafka.common.security.plain.PlainLoginModule required"
+    control = _jaas(security.controller_password)
+    settings = {
+        "sasl.enabled.mechanisms": "SCRAM-SHA-512",
+        "sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-512",
+        "sasl.mechanism.controller.protocol": "PLAIN",
+        f"listener.name.{controller.name.lower()}.sasl.enabled.mechanisms": "PLAIN",
+        f"listener.name.{controller.name.lower()}.plain.sasl.jaas.config": (
+            f"{plain} username={_jaas(CONTROLLER_USER)} password={control} "
+            f"user_{CONTROLLER_USER}={control};"
+        ),
+        "ssl.keystore.type": "PKCS12",
+        "ssl.keystore.location": str(security.keystore),
+        "ssl.keystore.password": security.keystore_password,
+        "ssl.key.password": security.keystore_password,
+        "ssl.truststore.type": "PEM",
+        "ssl.truststore.location": str(security.truststore),
+        "ssl.client.auth": "none",
+    }
+    for listener in broker:
+        settings[f"listener.name.{listener.name.lower()}.scram-sha-512.sasl.jaas.config"] = (
+            f"{scram} username={_jaas(security.super_user)} "
+            f"password={_jaas(security.super_password)};"
+        )
+    if security.authorizer:
+        settings |= {
+            "authorizer.class.name": _AUTHORIZER,
+            "allow.everyone.if.no.acl.found": "false",
+            "super.users": f"User:{security.super_user};User:{CONTROLLER_USER}",
+        }
+    return settings
+
+
+def _jaas(value: str) -> str:
+    """Quote a JAAS option value (Kafka's parser understands backslash escapes)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def render_server_properties(
@@ -129,6 +216,7 @@ def render_server_properties(
     controller: Listener,
     node_id: int = 1,
     overrides: Mapping[str, str] | None = None,
+    security: BrokerSecurity | None = None,
 ) -> str:
     """Render ``server.properties`` of a single-node KRaft broker (roles broker+controller).
 
@@ -138,15 +226,17 @@ def render_server_properties(
         controller: The KRaft controller listener.
         node_id: The node's id.
         overrides: Settings that win over every default, e.g. ``{"num.partitions": "3"}``.
+        security: TLS, SASL and ACL facts of a secure broker, see :func:`listener_settings`.
 
     Returns:
-        The file's text, ISO-8859-1 safe as Java's ``Properties.load`` expects.
+        The file's text, ISO-8859-1 safe as Java's ``Properties.load`` expects; it
+        holds passwords when ``security`` is given, so write it readable only by you.
     """
     settings = {
         "process.roles": "broker,controller",
         "node.id": str(node_id),
         "log.dirs": str(log_dir),
-        **listener_settings(broker, controller, node_id=node_id),
+        **listener_settings(broker, controller, node_id=node_id, security=security),
         **FAST_TEST_DEFAULTS,
         **(overrides or {}),
     }

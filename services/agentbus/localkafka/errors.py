@@ -7,6 +7,7 @@ Every error derives from one base class, so callers that only want to report
     ├── JavaNotFoundError        no usable ``java`` (missing or older than 17)
     ├── MavenNotFoundError       ``mvn`` is needed to resolve the jars but is missing
     ├── JarResolutionError       Maven ran and failed; the message ends with its output
+    ├── SecuritySetupError       TLS material or SCRAM users of a secure broker cannot be made
     └── BrokerStartError         the broker process exited or never became ready
         └── PortInUseError       a listener port is held by another process
 
@@ -22,6 +23,7 @@ __all__ = [
     "LocalKafkaError",
     "MavenNotFoundError",
     "PortInUseError",
+    "SecuritySetupError",
 ]
 
 
@@ -39,6 +41,10 @@ class MavenNotFoundError(LocalKafkaError):
 
 class JarResolutionError(LocalKafkaError):
     """Maven failed to resolve the Apache Kafka jars."""
+
+
+class SecuritySetupError(LocalKafkaError):
+    """The TLS material or the SCRAM users of a secure broker could not be prepared."""
 
 
 class BrokerStartError(LocalKafkaError):

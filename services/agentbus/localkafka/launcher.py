@@ -1,6 +1,7 @@
 """The local single-node Apache Kafka broker, run as a child JVM: :class:`LocalKafka`.
 
-The files it keeps in ``data_dir`` are listed in :mod:`agentbus.localkafka.storage`.
+The files it keeps in ``data_dir`` are listed in :mod:`agentbus.localkafka.storage`,
+and those of a secure broker (SASL_SSL, SCRAM, ACLs) in :mod:`agentbus.localkafka.security`.
 
 The JVM stops with its owner on ``stop()``, on leaving a ``with`` block, when
 the object is garbage-collected and at interpreter exit; if the owner is
@@ -16,14 +17,15 @@ import warnings
 import weakref
 from collections.abc import Mapping
 from pathlib import Path
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 
-from agentbus.localkafka import config
-from agentbus.localkafka.errors import BrokerStartError, LocalKafkaError, PortInUseError
+from agentbus.localkafka.errors import BrokerStartError, LocalKafkaError
 from agentbus.localkafka.jars import default_cache_dir, resolve_jars
+from agentbus.localkafka.prepare import prepare_data_dir
 from agentbus.localkafka.probe import ProbeError, broker_is_ready
 from agentbus.localkafka.process import BrokerProcess, ensure_port_free, free_ports
-from agentbus.localkafka.storage import DataDir, format_storage, java_command
+from agentbus.localkafka.security import SecureBroker, SecureClients, SecurityOptions
+from agentbus.localkafka.storage import DataDir, java_command
 from agentbus.localkafka.toolchain import find_java
 from agentbus.versions import KAFKA_VERSION
 
@@ -44,6 +46,10 @@ class LocalKafka:
         with LocalKafka(Path(".local/kafka")) as kafka:
             print(kafka.bootstrap_servers)
 
+        secure = SecurityOptions.random_passwords("data", "cs")  # and "admin", the super user
+        with LocalKafka(Path(".local/kafka-secure"), security=secure) as kafka:
+            use(kafka.bootstrap_servers, kafka.client_security("data"))
+
     Args:
         data_dir: Folder for the broker's storage, configuration and logs.
         host: Address the broker binds and advertises.
@@ -54,6 +60,8 @@ class LocalKafka:
         broker_config: ``server.properties`` settings that win over the defaults.
         java: ``java`` executable; ``$JAVA_HOME/bin/java`` or ``java`` on PATH if None.
         mvn: ``mvn`` executable used once to fetch the jars; ``mvn`` on PATH if None.
+        security: Make the client listener SASL_SSL with these SCRAM users and enforce
+            ACLs (see :mod:`agentbus.localkafka.security`); plaintext if None.
 
     Raises:
         ValueError: If ``heap`` is not a JVM memory size.
@@ -71,6 +79,7 @@ class LocalKafka:
         broker_config: Mapping[str, str] | None = None,
         java: str | None = None,
         mvn: str | None = None,
+        security: SecurityOptions | None = None,
     ) -> None:
         if not _HEAP_RE.fullmatch(heap):
             raise ValueError(f"heap={heap!r} is not a JVM memory size; write it like '512m'")
@@ -84,6 +93,8 @@ class LocalKafka:
         self.broker_config = dict(broker_config or {})
         self._java = java
         self._mvn = mvn
+        self.security = security
+        self._secure: SecureBroker | None = None
         self._broker: BrokerProcess | None = None
         self._finalizer: weakref.finalize[[float], LocalKafka] | None = None
 
@@ -97,6 +108,28 @@ class LocalKafka:
         if self.port is None:
             raise LocalKafkaError("the broker's port is picked on start(); call start() first")
         return f"{self.host}:{self.port}"
+
+    @property
+    def ca_file(self) -> Path:
+        """The CA certificate (PEM) of a secure broker, made on its first start.
+
+        Raises:
+            LocalKafkaError: If the broker is plaintext.
+        """
+        return SecureClients.of(self.data_dir, self.security).ca_file
+
+    @property
+    def users(self) -> Mapping[str, str]:
+        """SCRAM users of a secure broker, name -> password (empty for a plaintext one)."""
+        return self.security.users if self.security else MappingProxyType({})
+
+    def client_security(self, user: str) -> dict[str, str]:
+        """The ``AGENTBUS_KAFKA__SECURITY__*`` values for ``user``, password as a 600 file.
+
+        Raises:
+            LocalKafkaError: If the broker is plaintext or has no such user.
+        """
+        return SecureClients.of(self.data_dir, self.security).settings(user)
 
     @property
     def log_path(self) -> Path:
@@ -144,8 +177,15 @@ class LocalKafka:
         ports = self._claim_ports()
         libs = resolve_jars(self.cache_dir or default_cache_dir(), mvn=self._mvn)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._write_config(*ports)
-        format_storage(java, libs, self._files)
+        self._secure = prepare_data_dir(
+            self._files,
+            java=java,
+            libs=libs,
+            host=self.host,
+            ports=ports,
+            overrides=self.broker_config,
+            security=self.security,
+        )
         _log.info("starting broker (Apache Kafka %s, data in %s)…", KAFKA_VERSION, self.data_dir)
         self._launch(java, libs)
         try:
@@ -169,11 +209,17 @@ class LocalKafka:
             raise BrokerStartError(f"no broker was started in {self.data_dir}; call start()")
         deadline = time.monotonic() + timeout
         last = "no answer yet"
+        login = self._secure.probe_args() if self._secure else {}
         while True:
             if self._broker.process.poll() is not None:
-                raise self._exit_error(self._broker)
+                raise self._broker.exit_error(
+                    host=self.host,
+                    ports=(self.port, self.controller_port),
+                    where=f"data {self.data_dir}; see {self.log_path} and {self.jvm_log_path}",
+                    lines=_TAIL_LINES,
+                )
             try:
-                if broker_is_ready(self.host, self.port, timeout=2.0):
+                if broker_is_ready(self.host, self.port, timeout=2.0, **login):
                     return
                 last = "the broker answers but is not yet registered with its controller"
             except (OSError, ProbeError) as exc:
@@ -268,18 +314,6 @@ class LocalKafka:
         ensure_port_free(self.host, self.controller_port, "controller")
         return self.port, self.controller_port
 
-    def _write_config(self, port: int, controller_port: int) -> None:
-        files = self._files
-        files.server_properties.write_text(
-            config.render_server_properties(
-                log_dir=files.storage,
-                broker=[config.Listener("PLAINTEXT", port, self.host)],
-                controller=config.Listener("CONTROLLER", controller_port, self.host),
-                overrides=self.broker_config,
-            )
-        )
-        files.log4j2_properties.write_text(config.render_log4j2(files.server_log))
-
     def _launch(self, java: str, libs: Path) -> None:
         files = self._files
         jvm = java_command(java, libs, heap=self.heap, data=files)
@@ -291,18 +325,3 @@ class LocalKafka:
         )
         self._broker = broker
         self._finalizer = weakref.finalize(self, broker.terminate, 20.0)
-
-    def _exit_error(self, broker: BrokerProcess) -> BrokerStartError:
-        tail = broker.tail(_TAIL_LINES)
-        code = broker.process.returncode
-        where = f"see {self.log_path} and {self.jvm_log_path}"
-        if "Address already in use" in tail:
-            return PortInUseError(
-                f"the Kafka broker exited (code {code}) because port {self.port} or "
-                f"{self.controller_port} on {self.host} is already in use; stop whatever "
-                f"holds it or choose other ports; {where}. Last lines:\n{tail}"
-            )
-        return BrokerStartError(
-            f"the Kafka broker (data {self.data_dir}) exited with code {code} during "
-            f"startup; {where}. Last lines:\n{tail}"
-        )

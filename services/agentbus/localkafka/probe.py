@@ -10,6 +10,10 @@ sends two real requests:
 2. ``Metadata`` (a non-flexible version, 1 to 8): the broker lists only
    unfenced brokers, so a non-empty broker list means clients can use it.
 
+On a secure broker the probe first wraps the socket in TLS and logs in with
+SASL/SCRAM-SHA-512 (``SaslHandshake`` v1, then two ``SaslAuthenticate`` v1
+rounds), as the super user.
+
 It is synchronous and dependency-free, so the launcher can call it from any
 thread, inside or outside an event loop.
 """
@@ -17,12 +21,17 @@ thread, inside or outside an event loop.
 from __future__ import annotations
 
 import socket
+import ssl
 import struct
+
+from agentbus.localkafka.scram import MECHANISM, ScramClient, ScramError
 
 __all__ = ["ProbeError", "broker_is_ready"]
 
 _API_VERSIONS = 18
 _METADATA = 3
+_SASL_HANDSHAKE = 17
+_SASL_AUTHENTICATE = 36
 _MAX_METADATA_VERSION = 8  # newest version before the flexible (tagged-field) encoding
 _CLIENT_ID = b"agentbus-localkafka-probe"
 
@@ -34,26 +43,77 @@ class ProbeError(Exception):
     """
 
 
-def broker_is_ready(host: str, port: int, *, timeout: float = 2.0) -> bool:
+def broker_is_ready(
+    host: str,
+    port: int,
+    *,
+    timeout: float = 2.0,
+    tls: ssl.SSLContext | None = None,
+    scram: tuple[str, str] | None = None,
+) -> bool:
     """Tell whether the broker at ``host:port`` serves clients.
 
     Args:
         host: Broker address.
         port: Broker (client listener) port.
         timeout: Seconds allowed for connecting and for each answer.
+        tls: TLS context for an SSL or SASL_SSL listener; plaintext if None.
+        scram: ``(user, password)`` to log in with SASL/SCRAM-SHA-512 first.
 
     Returns:
         True if the broker answered ``Metadata`` and lists at least one live broker.
 
     Raises:
-        OSError: If the connection is refused, reset or times out.
-        ProbeError: If the answer is not a Kafka answer or reports an error.
+        OSError: If the connection is refused, reset or times out, or TLS fails.
+        ProbeError: If the answer is not a Kafka answer, reports an error, or the
+            login is refused.
     """
-    with socket.create_connection((host, port), timeout=timeout) as sock:
-        try:
-            return _ask_metadata(sock)
-        except struct.error as exc:
-            raise ProbeError(f"the answer is too short for a Kafka response ({exc})") from exc
+    with socket.create_connection((host, port), timeout=timeout) as raw:
+        if tls is None:
+            return _converse(raw, scram)
+        with tls.wrap_socket(raw, server_hostname=host) as sock:
+            return _converse(sock, scram)
+
+
+def _converse(sock: socket.socket, scram: tuple[str, str] | None) -> bool:
+    try:
+        if scram is not None:
+            _authenticate(sock, *scram)
+        return _ask_metadata(sock)
+    except struct.error as exc:
+        raise ProbeError(f"the answer is too short for a Kafka response ({exc})") from exc
+    except ScramError as exc:
+        raise ProbeError(f"SASL/SCRAM login failed: {exc}") from exc
+
+
+def _authenticate(sock: socket.socket, user: str, password: str) -> None:
+    """Log in with SASL/SCRAM-SHA-512."""
+    answer = _call(sock, _SASL_HANDSHAKE, 1, 10, _string(MECHANISM))
+    (error_code,) = struct.unpack_from(">h", answer, 0)
+    if error_code:
+        raise ProbeError(f"the broker refused SASL mechanism {MECHANISM} (error {error_code})")
+    client = ScramClient(user, password)
+    server_first = _sasl_round(sock, client.first_message(), 11, user)
+    server_final = _sasl_round(sock, client.final_message(server_first), 12, user)
+    client.verify_server_final(server_final)
+
+
+def _sasl_round(sock: socket.socket, data: bytes, correlation: int, user: str) -> bytes:
+    """Send one ``SaslAuthenticate`` (v1) and return the server's SASL bytes."""
+    body = struct.pack(">i", len(data)) + data
+    answer = _call(sock, _SASL_AUTHENTICATE, 1, correlation, body)
+    error_code, length = struct.unpack_from(">hh", answer, 0)
+    offset = 4 + max(length, 0)
+    if error_code:
+        reason = answer[4:offset].decode(errors="replace") if length > 0 else "no reason given"
+        raise ProbeError(f"SASL login as {user!r} refused (Kafka error {error_code}): {reason}")
+    (size,) = struct.unpack_from(">i", answer, offset)
+    return answer[offset + 4 : offset + 4 + size]
+
+
+def _string(text: str) -> bytes:
+    data = text.encode()
+    return struct.pack(">h", len(data)) + data
 
 
 def _ask_metadata(sock: socket.socket) -> bool:

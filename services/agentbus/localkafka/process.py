@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agentbus.localkafka.errors import PortInUseError
+from agentbus.localkafka.errors import BrokerStartError, PortInUseError
 
 __all__ = ["BrokerProcess", "ensure_port_free", "free_ports", "pid_alive", "terminate_pid"]
 
@@ -120,6 +120,33 @@ class BrokerProcess:
         self.disarm()
         self.process.kill()
         self.process.wait()
+
+    def exit_error(
+        self, *, host: str, ports: tuple[int | None, int | None], where: str, lines: int = 25
+    ) -> BrokerStartError:
+        """Explain why the broker exited during startup, with the last lines of its logs.
+
+        Args:
+            host: Address it was to bind.
+            ports: Its client and controller ports.
+            where: Its data directory and logs, for the reader.
+            lines: How many log lines to show.
+
+        Returns:
+            A PortInUseError if a port was taken, else a BrokerStartError.
+        """
+        tail = self.tail(lines)
+        code = self.process.returncode
+        if "Address already in use" in tail:
+            return PortInUseError(
+                f"the Kafka broker exited (code {code}) because port {ports[0]} or {ports[1]} "
+                f"on {host} is already in use; stop whatever holds it or choose other ports "
+                f"({where}). Last lines:\n{tail}"
+            )
+        return BrokerStartError(
+            f"the Kafka broker exited with code {code} during startup ({where}). "
+            f"Last lines:\n{tail}"
+        )
 
     def tail(self, lines: int = 25) -> str:
         """Return the last ``lines`` lines each log received since launch, headed by its name."""

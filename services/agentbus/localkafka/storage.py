@@ -2,19 +2,22 @@
 
 Files in a data directory::
 
-    server.properties   rendered on every start from the launcher's arguments
+    server.properties   rendered on every start from the launcher's arguments (mode 600)
     log4j2.properties   the broker's logging setup
     server.log          the broker's log (log4j2), appended across restarts
     jvm.log             the JVM's own stdout/stderr (crashes, log4j2 status errors)
     cluster.id          the cluster id, kept so storage can be re-formatted identically
     storage/            the KRaft metadata log and the partitions (``log.dirs``)
     broker.pid, bootstrap.servers   written by the CLI for a broker it runs
+    tls/, secrets/, scram-users.json   a secure broker's, see :mod:`agentbus.localkafka.security`
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,13 +94,16 @@ def java_command(java: str, libs: Path, *, heap: str, data: DataDir) -> list[str
     ]
 
 
-def format_storage(java: str, libs: Path, data: DataDir) -> None:
+def format_storage(java: str, libs: Path, data: DataDir, *, scram: Sequence[str] = ()) -> None:
     """Format KRaft storage unless already formatted, reusing the recorded cluster id.
 
     Args:
         java: The ``java`` executable.
         libs: Directory of the jars.
         data: The data directory; its ``server.properties`` must be written already.
+        scram: ``--add-scram`` values creating SCRAM users. They are secrets, so the
+            tool's arguments then go through a JVM argument file (mode 600, deleted
+            after use) rather than the command line other local users can read.
 
     Raises:
         BrokerStartError: If Kafka's ``StorageTool`` fails; the message ends with its output.
@@ -108,16 +114,29 @@ def format_storage(java: str, libs: Path, data: DataDir) -> None:
     cluster_id = id_file.read_text().strip() if id_file.is_file() else new_cluster_id()
     id_file.write_text(cluster_id + "\n")
     _log.info("formatting storage in %s (cluster id %s)…", data.storage, cluster_id)
-    command = [
-        *java_command(java, libs, heap="256m", data=data),
+    tool = [
         "kafka.tools.StorageTool",
         "format",
         *("-t", cluster_id, "-c", str(data.server_properties)),
         "--ignore-formatted",
+        *(part for value in scram for part in ("--add-scram", value)),
     ]
-    result = subprocess.run(  # noqa: S603 - fixed arguments, no shell
-        command, capture_output=True, text=True, timeout=120, check=False
-    )
+    argfile = data.root / "format.args"
+    if scram:
+        descriptor = os.open(argfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write("\n".join(_argfile_quote(arg) for arg in tool) + "\n")
+        tool = [f"@{argfile}"]
+    try:
+        result = subprocess.run(  # noqa: S603 - fixed arguments, no shell
+            [*java_command(java, libs, heap="256m", data=data), *tool],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        argfile.unlink(missing_ok=True)
     if result.returncode != 0:
         tail = "\n".join((result.stdout + result.stderr).splitlines()[-_TAIL_LINES:])
         raise BrokerStartError(
@@ -125,3 +144,8 @@ def format_storage(java: str, libs: Path, data: DataDir) -> None:
             f"{result.returncode}; fix the cause below, or delete {data.root} to start "
             f"afresh:\n{tail}"
         )
+
+
+def _argfile_quote(arg: str) -> str:
+    """Quote one argument for a JVM ``@argfile`` (backslash escapes inside quotes)."""
+    return '"' + arg.replace("\\", "\\\\").replace('"', '\\"') + '"'
