@@ -11,7 +11,7 @@ KAFKA_DIR ?= .local/kafka
 .PHONY: help install lock lint test test-fast kafka kafka-fetch bench-rpc bench-scenario demo up clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ lint: $(STAMP) ## ruff and mypy (strict) over the code
 	$(BIN)/ruff format --check services tests benchmarks
 	$(BIN)/mypy
 
-test: $(STAMP) lint kafka-fetch ## the test suite, on a real Kafka broker the project starts itself
+test: $(STAMP) lint kafka-fetch k8s-check ## the test suite, on a real Kafka broker the project starts itself
 	$(BIN)/pytest
 
 test-fast: $(STAMP) ## only the tests that need no broker
@@ -59,3 +59,18 @@ up: $(STAMP) kafka-fetch ## run Kafka, the agents and the gateway until Ctrl-C (
 
 bench-scenario: $(STAMP) ## the seed scenario over HTTP (sequential, parallel) and Kafka (fan-out)
 	$(BIN)/python -m benchmarks.bench_scenario
+
+# --- Kubernetes: chart checks and images (scripts/) ------------------------------------
+.PHONY: k8s-tools k8s-check wheels image-check
+
+k8s-tools: ## build helm, kubeconform and helm-unittest from source, once (~/.cache/agentbus/tools)
+	scripts/tools.sh all
+
+k8s-check: $(STAMP) ## Helm chart offline: lint, helm-unittest, strict schema validation, contract test
+	scripts/k8s-check.sh
+
+wheels: $(STAMP) ## wheels of the runtime dependencies for docker builds without network (wheels/)
+	scripts/wheels.sh
+
+image-check: $(STAMP) kafka-fetch ## build every agent image with a local Docker; ask the data agent in one
+	scripts/image-check.sh
