@@ -16,6 +16,16 @@ Strimzi ``KafkaUser`` of that name) and may do exactly this, with the topics of
     topic agent.<c>.responses   Write        for each agent <c> that calls it
     topic agent.broadcast       Write        only if it fans out (``broadcasts=True``)
 
+A pure caller ``<n>`` (a process that asks agents but is none, such as the
+``agentbus ask`` command line: a ``KafkaBus``, an ``AgentRegistry`` and
+``AgentClients``; no consumer group, no task store, no card of its own) gets only
+:func:`caller_acls`, the caller's part of the table above (``agentbus tail`` and
+``agentbus dlq redrive`` read other topics and need an operator's login)::
+
+    topic agent.<n>.responses   Read         its reply inbox (no group)
+    topic agent.registry        Read         agent cards, to address agents by name
+    topic agent.<t>.requests    Write        for each agent <t> it calls
+
 Read and Write imply Describe (metadata, offsets), and since Kafka 3.0 Write on
 any topic implies the cluster's IdempotentWrite, so neither is granted
 separately. Nothing else is: no Read on another agent's requests, no Create,
@@ -51,6 +61,7 @@ __all__ = [
     "PatternType",
     "ResourceType",
     "agent_acls",
+    "caller_acls",
     "create_acls",
     "describe_acls",
 ]
@@ -151,21 +162,57 @@ def agent_acls(
     def topic(name: str, operation: Operation) -> AclBinding:
         return AclBinding(ResourceType.TOPIC, name, PatternType.LITERAL, operation, who)
 
-    bindings = {
-        topic(t.requests(validate_agent_name(agent)), read),
+    bindings = set(caller_acls(agent, calls=calls, names=t, principal=who))
+    bindings |= {
+        topic(t.requests(agent), read),
         topic(t.broadcast, read),
         AclBinding(ResourceType.GROUP, agent, PatternType.LITERAL, read, who),
-        topic(t.responses(agent), read),
-        topic(t.registry, read),
         topic(t.registry, write),
         topic(t.tasks, read),
         topic(t.tasks, write),
         topic(t.dlq(agent), write),
     }
-    bindings |= {topic(t.requests(validate_agent_name(callee)), write) for callee in calls}
     bindings |= {topic(t.responses(validate_agent_name(caller)), write) for caller in called_by}
     if broadcasts:
         bindings.add(topic(t.broadcast, write))
+    return sorted(bindings)
+
+
+def caller_acls(
+    name: str,
+    *,
+    calls: Iterable[str] = (),
+    names: TopicNames | None = None,
+    principal: str | None = None,
+) -> list[AclBinding]:
+    """The ACL bindings a pure caller ``name`` needs, and no more (see the module docstring).
+
+    Every agent is also a caller: :func:`agent_acls` includes these.
+
+    Args:
+        name: The caller; its reply inbox is ``agent.<name>.responses``.
+        calls: Agents it sends requests to.
+        names: Topic names of the deployment (its prefix); no prefix if None.
+        principal: Who gets the rights; ``User:<name>`` if None.
+
+    Returns:
+        The bindings, sorted and without duplicates.
+
+    Raises:
+        ValueError: If a name is not a valid agent name.
+    """
+    t = names or TopicNames()
+    who = principal or f"User:{name}"
+    read, write = Operation.READ, Operation.WRITE
+
+    def topic(topic_name: str, operation: Operation) -> AclBinding:
+        return AclBinding(ResourceType.TOPIC, topic_name, PatternType.LITERAL, operation, who)
+
+    bindings = {
+        topic(t.responses(validate_agent_name(name)), read),
+        topic(t.registry, read),
+    }
+    bindings |= {topic(t.requests(validate_agent_name(callee)), write) for callee in calls}
     return sorted(bindings)
 
 

@@ -33,6 +33,7 @@ from agentbus.acls import (
     PatternType,
     ResourceType,
     agent_acls,
+    caller_acls,
     create_acls,
     describe_acls,
 )
@@ -131,6 +132,37 @@ def test_the_deployment_prefix_and_the_principal_are_honoured() -> None:
     assert AclBinding(ResourceType.GROUP, "data", PatternType.LITERAL, READ, "User:CN=data") in (
         bindings
     )
+
+
+def test_a_pure_caller_may_read_its_inbox_and_the_registry_and_write_its_callees() -> None:
+    """The caller cli reads its replies and the cards, and writes the requests of its callees."""
+    bindings = caller_acls("cli", calls=["data", "gateway"], names=TopicNames("prod."))
+
+    assert bindings == sorted(
+        {
+            topic("prod.agent.cli.responses", READ, "cli"),
+            topic("prod.agent.registry", READ, "cli"),
+            topic("prod.agent.data.requests", WRITE, "cli"),
+            topic("prod.agent.gateway.requests", WRITE, "cli"),
+        }
+    )
+
+
+@pytest.mark.parametrize("agent", sorted(ACLS))
+def test_every_agent_has_the_rights_of_a_caller(agent: str) -> None:
+    """An agent process calls others through the same bus, so caller_acls is part of agent_acls."""
+    calls = {"balance": ["data", "cs"], "gateway": ["echo"]}.get(agent, [])
+
+    as_caller = caller_acls(agent, calls=calls, principal="User:x")
+    as_agent = agent_acls(agent, calls=calls, principal="User:x")
+
+    assert set(as_caller) < set(as_agent)
+
+
+def test_a_caller_with_an_invalid_name_is_refused() -> None:
+    """A caller or callee name that cannot be an agent name is a ValueError."""
+    with pytest.raises(ValueError, match="invalid agent name"):
+        caller_acls("cli", calls=["Data Agent"])
 
 
 @pytest.mark.parametrize(

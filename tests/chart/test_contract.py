@@ -1,22 +1,23 @@
 """The Helm chart against the code it deploys.
 
-Topic names, configs, consumer groups and the Kafka version come from ``agentbus``
-itself (``names``, ``provisioning``, ``versions``, the agents' settings classes), never
-from a copy of them here; the ACLs are checked against the rules of issue 5.
+Topic names, configs, consumer groups, ACLs and the Kafka version come from ``agentbus``
+itself (``names``, ``provisioning``, ``acls``, ``versions``, the agents' settings
+classes), never from a copy of them here.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from pathlib import PurePosixPath
+from collections.abc import Callable, Iterator
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import pytest
 import yaml
 from prometheus_client import CollectorRegistry
 
+from agentbus.acls import AclBinding, PatternType, agent_acls, caller_acls
 from agentbus.metrics import Metrics
 from agentbus.names import TopicNames
 from agentbus.provisioning import (
@@ -39,7 +40,12 @@ SETTINGS_OF_KIND: dict[str, type[Any]] = {
     "balance": BalanceSettings,
     "gateway": GatewaySettings,
 }
+SCATTERS: dict[str, Callable[[Any], bool]] = {"balance": lambda s: s.fanout == "scatter"}
+"""Kinds whose program publishes on agent.broadcast (agentbus.scatter), given its settings."""
+CALLER = "cli"
+"""The pure caller the chart adds with cli.enabled: the ``agentbus`` command line."""
 STRIMZI = "kafka.strimzi.io/v1"
+STRIMZI_PATTERN = {PatternType.LITERAL: "literal", PatternType.PREFIXED: "prefix"}
 SECRETS = PurePosixPath("/etc/agentbus")
 """Where the chart mounts the Kafka CA and the user's password."""
 
@@ -83,42 +89,74 @@ def expected_topics(
     return {s.name: s for s in specs}
 
 
-def acl_map(user: Object) -> dict[tuple[str, str], set[str]]:
-    rules: dict[tuple[str, str], set[str]] = {}
-    for acl in user["spec"]["authorization"]["acls"]:
-        assert acl["type"] == "allow"
-        assert acl["resource"]["patternType"] == "literal"
-        key = (acl["resource"]["type"], acl["resource"]["name"])
-        rules.setdefault(key, set()).update(acl["operations"])
-    return rules
+def merged_values(*files: Path) -> dict[str, Any]:
+    """values.yaml with ``files`` over it as helm merges them (maps key by key)."""
+
+    def merge(dst: dict[str, Any], src: dict[str, Any]) -> None:
+        for key, value in src.items():
+            if isinstance(value, dict) and isinstance(dst.get(key), dict):
+                merge(dst[key], value)
+            else:
+                dst[key] = value
+
+    values = chart_values()
+    for file in files:
+        merge(values, yaml.safe_load(file.read_text(encoding="utf-8")) or {})
+    return values
 
 
-def expected_acls(
-    agent: str, calls: dict[str, list[str]], names: TopicNames
-) -> dict[tuple[str, str], set[str]]:
-    """Issue 5's rules, written out independently of the chart's template."""
-    rules: dict[tuple[str, str], set[str]] = {}
+def strimzi_acls(bindings: list[AclBinding]) -> list[Object]:
+    """``bindings`` as ``KafkaUser.spec.authorization.acls``: one entry per resource."""
+    operations: dict[tuple[str, str, str], list[str]] = {}
+    for b in bindings:
+        resource = (b.resource_type.name.lower(), b.resource_name, STRIMZI_PATTERN[b.pattern_type])
+        camel = "".join(word.capitalize() for word in b.operation.name.split("_"))
+        operations.setdefault(resource, []).append(camel)
+    return [
+        {
+            "type": "allow",
+            "resource": {"type": kind, "name": name, "patternType": pattern},
+            "operations": sorted(ops),
+            "host": "*",
+        }
+        for (kind, name, pattern), ops in sorted(operations.items())
+    ]
 
-    def allow(resource: str, name: str, *operations: str) -> None:
-        rules.setdefault((resource, name), set()).update(operations)
 
-    if agent == "cli":
-        allow("topic", names.responses("cli"), "Read", "Describe")
-        allow("topic", names.registry, "Read", "Describe")
-    else:
-        allow("topic", names.requests(agent), "Read", "Describe")
-        allow("topic", names.responses(agent), "Read", "Describe")
-        allow("topic", names.broadcast, "Read", "Describe", "Write")
-        allow("group", agent, "Read")
-        allow("topic", names.dlq(agent), "Read", "Write", "Describe")
-        allow("topic", names.registry, "Read", "Write", "Describe")
-        allow("topic", names.tasks, "Read", "Write", "Describe")
-        for caller, targets in calls.items():
-            if agent in targets:
-                allow("topic", names.responses(caller), "Write", "Describe")
-    for target in calls[agent]:
-        allow("topic", names.requests(target), "Write", "Describe")
-    return rules
+def by_resource(acls: list[Object]) -> list[Object]:
+    return sorted(acls, key=lambda a: (a["resource"]["type"], a["resource"]["name"]))
+
+
+def expected_users(
+    values: dict[str, Any], names: TopicNames, fullname: str
+) -> dict[str, list[Object]]:
+    """KafkaUser name -> ACLs, from agentbus.acls and the agents' calls and broadcasts."""
+    defaults = values["agentDefaults"]
+    agents = {
+        name: {**defaults, **(own or {})}
+        for name, own in values["agents"].items()
+        if {**defaults, **(own or {})}["enabled"]
+    }
+    calls = {name: agent["calls"] for name, agent in agents.items()}
+    if values["cli"]["enabled"]:
+        calls[CALLER] = values["cli"]["calls"]
+    users = {}
+    for name, targets in calls.items():
+        principal = f"User:{fullname}-{name}"
+        if name in agents:
+            bindings = agent_acls(
+                name,
+                calls=targets,
+                called_by=[caller for caller, called in calls.items() if name in called],
+                broadcasts=agents[name]["broadcasts"],
+                names=names,
+                principal=principal,
+            )
+        else:
+            bindings = caller_acls(name, calls=targets, names=names, principal=principal)
+        assert {b.principal for b in bindings} == {principal}
+        users[principal.removeprefix("User:")] = strimzi_acls(bindings)
+    return users
 
 
 @pytest.fixture
@@ -173,23 +211,102 @@ def test_kafka_topics_are_exactly_the_ones_the_code_provisions(
     assert "cleanup.policy" not in topics[names.requests("data")]["config"]
 
 
-def test_kafka_users_may_do_only_what_their_agent_does(kind_objects: list[Object]) -> None:
-    """Each KafkaUser may use its own topics and group, and those of its callees and callers."""
-    values = chart_values()
-    calls = {name: agent.get("calls", []) for name, agent in values["agents"].items()}
-    calls["cli"] = values["cli"]["calls"]
+CUSTOM_VALUES: dict[str, Any] = {
+    "fullnameOverride": "team",
+    "topics": {"prefix": "prod."},
+    "agents": {
+        "balance": {"broadcasts": False},
+        "cs": {"enabled": False},
+        "audit": {
+            "kind": "data",
+            "calls": ["audit", "cs"],
+            "broadcasts": True,
+            "image": {"repository": "agentbus/data-agent"},
+        },
+    },
+    "cli": {"calls": ["audit"]},
+}
+"""A prefix, another base name, a disabled agent, a second broadcaster that calls itself."""
+
+
+Scenario = tuple[list[str], dict[str, Any] | None, str]
+"""Values files, extra values (or None) and the release's full name."""
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [
+        (["values-kind.yaml"], None, "agentbus"),
+        ([], None, "agentbus"),
+        (["values-kind.yaml"], CUSTOM_VALUES, "team"),
+    ],
+    ids=["kind", "default", "prefix-and-custom-agents"],
+)
+def test_kafka_users_have_exactly_the_acls_agentbus_computes(
+    render: Render, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, scenario: Scenario
+) -> None:
+    """Each KafkaUser's ACLs are agent_acls (an agent) or caller_acls (cli), in Strimzi's form."""
+    files, extra, fullname = scenario
+    if extra is not None:
+        (tmp_path / "extra.yaml").write_text(yaml.safe_dump(extra), encoding="utf-8")
+        files = [*files, str(tmp_path / "extra.yaml")]
+    objects = render(*files)
+    values = merged_values(*(CHART / f for f in files))
+    deployments = of_kind(objects, "Deployment")
+    names = settings_from(env_of(deployments[0]), monkeypatch).topics.names
+
+    users = {u["metadata"]["name"]: u for u in of_kind(objects, "KafkaUser")}
+    expected = expected_users(values, names, fullname)
+
+    assert set(users) == set(expected)
+    for name, acls in expected.items():
+        rendered = users[name]["spec"]["authorization"]["acls"]
+        assert by_resource(rendered) == acls, name
+        resources = [(a["resource"]["type"], a["resource"]["name"]) for a in rendered]
+        assert len(resources) == len(set(resources)), name
+    logins = {env_of(d)["AGENTBUS_KAFKA__SECURITY__USERNAME"] for d in deployments}
+    assert logins == set(users)
+
+
+def test_no_kafka_user_may_read_what_is_addressed_to_another(kind_objects: list[Object]) -> None:
+    """No user may read another agent's requests topic or inbox, or join another's group."""
+    users = {
+        u["metadata"]["name"].removeprefix("agentbus-"): u
+        for u in of_kind(kind_objects, "KafkaUser")
+    }
     names = TopicNames()
 
-    users = {u["metadata"]["name"]: u for u in of_kind(kind_objects, "KafkaUser")}
+    for name, user in users.items():
+        reads = {
+            (a["resource"]["type"], a["resource"]["name"])
+            for a in user["spec"]["authorization"]["acls"]
+            if "Read" in a["operations"] or "All" in a["operations"]
+        }
+        groups = {
+            a["resource"]["name"]
+            for a in user["spec"]["authorization"]["acls"]
+            if a["resource"]["type"] == "group"
+        }
+        for other in set(users) - {name}:
+            assert ("topic", names.requests(other)) not in reads, name
+            assert ("topic", names.responses(other)) not in reads, name
+            assert other not in groups, name
 
-    assert set(users) == {f"agentbus-{name}" for name in calls}
-    for name in calls:
-        rules = acl_map(users[f"agentbus-{name}"])
-        assert rules == expected_acls(name, calls, names), name
-        for other in calls:
-            if other != name:
-                assert "Read" not in rules.get(("topic", names.requests(other)), set())
-                assert ("group", other) not in rules
+
+def test_only_agents_whose_program_scatters_may_write_the_broadcast_topic(
+    render: Render, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """agents.<name>.broadcasts is true exactly for the agents that publish on agent.broadcast."""
+    values = chart_values()
+    deployments = {d["metadata"]["name"]: d for d in of_kind(render(), "Deployment")}
+
+    for name, own in values["agents"].items():
+        agent = {**values["agentDefaults"], **(own or {})}
+        kind = agent["kind"] or name
+        for key, value in env_of(deployments[f"{name}-agent"]).items():
+            monkeypatch.setenv(key, value)
+        scatters = SCATTERS.get(kind, lambda _: False)(SETTINGS_OF_KIND[kind]())
+        assert agent["broadcasts"] is scatters, name
 
 
 def test_agents_authenticate_as_their_strimzi_user(kind_objects: list[Object]) -> None:
