@@ -10,6 +10,7 @@ reply reaches the exact instance that waits for it.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import socket
@@ -185,6 +186,7 @@ class KafkaBus:
         calling a handler, and never call it for a body that does not decode; agentbus
         handlers get the aiokafka ``ConsumerRecord`` and judge the bytes themselves.
         """
+        options.setdefault("parser", _tolerant_parser)
         options.setdefault("decoder", _raw_record)
         options.setdefault("no_reply", True)
         options.setdefault("include_in_schema", False)
@@ -360,6 +362,37 @@ class KafkaBus:
 def _log_failed_delivery(future: asyncio.Future[RecordMetadata]) -> None:
     if not future.cancelled() and future.exception() is not None:
         log.warning("a best-effort record was not delivered: %r", future.exception())
+
+
+async def _tolerant_parser(
+    record: ConsumerRecord[Any, Any], original: Callable[[Any], Awaitable[Any]]
+) -> Any:
+    """FastStream's parser, made to accept headers that are not UTF-8 or have no value.
+
+    FastStream decodes every header strictly and drops a record it cannot parse
+    with only a log line; such a record must reach the handler, which answers it or
+    dead-letters it. FastStream sees the bad values as empty; the handler still gets
+    the record exactly as it was sent.
+    """
+    try:
+        return await original(record)
+    except (UnicodeDecodeError, AttributeError):
+        safe = dataclasses.replace(
+            record, headers=tuple((k, _utf8_or_empty(v)) for k, v in record.headers or ())
+        )
+        message = await original(safe)
+        message.raw_message = record
+        return message
+
+
+def _utf8_or_empty(value: bytes | None) -> bytes:
+    if value is None:
+        return b""
+    try:
+        value.decode()
+    except UnicodeDecodeError:
+        return b""
+    return value
 
 
 async def _raw_record(msg: Any) -> Any:

@@ -122,8 +122,10 @@ def read_request(value: bytes | None, *, limit: int) -> Request | Problem:
         )
     try:
         body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return Problem(-32700, f"Parse error: {exc}", "malformed-json")
+    except RecursionError:
+        return Problem(-32700, "Parse error: JSON nested too deeply", "malformed-json")
+    except ValueError as exc:  # not UTF-8, not JSON, or a number too long to convert
+        return Problem(-32700, f"Parse error: {exc}"[:500], "malformed-json")
     problem = _envelope(body)
     if problem is None:
         rid, method = _request_id(body), str(body["method"])

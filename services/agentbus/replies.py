@@ -61,10 +61,12 @@ class Replier:
                 "reply topic %s of request at offset %d does not exist", topic, record.offset
             )
             return None
-        partition = _int_or_none(headers.get(Headers.REPLY_PARTITION))
-        return ReplyTarget(
-            topic, partition if partition is not None and partition >= 0 else None, correlation
-        )
+        partition: int | None = None
+        if Headers.REPLY_PARTITION in headers:  # absent: Kafka picks one by the key
+            partition = _int_or_none(headers[Headers.REPLY_PARTITION])
+            if partition is None or partition < 0:
+                return None  # the caller said where it listens, unreadably
+        return ReplyTarget(topic, partition, correlation)
 
     async def send(
         self, target: ReplyTarget, value: bytes | None, sequence: int, *, final: bool

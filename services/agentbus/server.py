@@ -16,79 +16,51 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 from a2a.server.agent_execution import AgentExecutor
-from a2a.server.agent_execution.active_task import TERMINAL_TASK_STATES
-from a2a.server.cluster import VersionedTaskStore
 from a2a.server.context import ServerCallContext
-from a2a.server.request_handlers import DefaultRequestHandler, RequestHandler
-from a2a.server.routes.common import DefaultServerCallContextBuilder
+from a2a.server.request_handlers import RequestHandler
 from a2a.server.routes.jsonrpc_dispatcher import JsonRpcDispatcher
-from a2a.server.tasks import InMemoryPushNotificationConfigStore, TaskStore
-from a2a.types import AgentCard, Task
-from a2a.utils.constants import PROTOCOL_VERSION_CURRENT
+from a2a.types import AgentCard
 from aiokafka import ConsumerRecord
 from aiokafka import TopicPartition as AioTopicPartition
 from faststream.middlewares import AckPolicy
-from google.protobuf.json_format import MessageToDict
 from opentelemetry.trace import SpanKind
 from sse_starlette.sse import EventSourceResponse
-from starlette.requests import Request as HttpRequest
 
 from agentbus.bus import KafkaBus
 from agentbus.deadletter import DeadLetters
+from agentbus.dispatch import (
+    KafkaCallContextBuilder,
+    as_http_request,
+    int_or_none,
+    make_request_handler,
+    running_task_id,
+    sse_events,
+)
+from agentbus.errors import BrokerUnavailableError
 from agentbus.intake import SEND_METHODS, Problem, Request, read_request
 from agentbus.metrics import get_metrics
-from agentbus.names import NEW_TASK_STATE, Headers, validate_agent_name
+from agentbus.names import Headers, validate_agent_name
 from agentbus.offsets import OffsetTracker
 from agentbus.ordering import KeyedSequencer
 from agentbus.progress import PartitionProgress
 from agentbus.provisioning import agent_topic_specs
+from agentbus.redelivery import Redeliveries, resumed
 from agentbus.replies import Replier, ReplyTarget
 from agentbus.taskstore import KafkaTaskStore
 from agentbus.tracing import extract_context, get_tracer
 from agentbus.wire import deadline_error_response, decode_headers, error_response, now_ms
 
-__all__ = ["KafkaCallContextBuilder", "KafkaConsumerHandler", "make_request_handler"]
+__all__ = ["KafkaConsumerHandler", "make_request_handler"]
 
 log = logging.getLogger(__name__)
 
 _DRAIN_TIMEOUT_S = 30.0
-_OWNER_CHECK_S = 5.0
-
-
-def make_request_handler(
-    executor: AgentExecutor, agent_card: AgentCard, task_store: TaskStore | VersionedTaskStore
-) -> DefaultRequestHandler:
-    """The SDK's request handler for ``executor``, with cross-replica events if the store has them.
-
-    One handler serves both transports of a process, so a task started over HTTP is
-    the same task over Kafka.
-    """
-    return DefaultRequestHandler(
-        agent_executor=executor,
-        task_store=task_store,
-        agent_card=agent_card,
-        push_config_store=InMemoryPushNotificationConfigStore(),
-        event_stream=getattr(task_store, "event_stream", None),
-    )
-
-
-class KafkaCallContextBuilder(DefaultServerCallContextBuilder):
-    """Builds the SDK's call context for a Kafka record, with its transport facts."""
-
-    def build(self, request: HttpRequest) -> ServerCallContext:
-        """The SDK's context plus ``state['kafka']``: topic, partition, offset, sender."""
-        context = super().build(request)
-        kafka = request.scope.get("state", {}).get("kafka", {})
-        context.state["kafka"] = kafka
-        context.state[NEW_TASK_STATE] = kafka.get("new_task", False)
-        return context
+_MAX_BACKOFF_S = 5.0
 
 
 class KafkaConsumerHandler:
@@ -121,6 +93,13 @@ class KafkaConsumerHandler:
         self._metrics = get_metrics()
         self._dlq = DeadLetters(bus, agent_name)
         self._replier = Replier(bus, agent_name)
+        self._redeliveries = Redeliveries(
+            agent_name,
+            bus=bus,
+            task_store=self.task_store,
+            replier=self._replier,
+            metrics=self._metrics,
+        )
         self._limit = max_in_flight or settings.calls.max_in_flight
         self._slots = asyncio.Semaphore(self._limit)
         self._sequencer = KeyedSequencer()
@@ -221,8 +200,8 @@ class KafkaConsumerHandler:
     ) -> None:
         try:
             async with self._sequencer.turn(reservation):
-                held = await self._handle(record)
-        except asyncio.CancelledError:
+                held = await self._handle_until_done(record)
+        except (asyncio.CancelledError, BrokerUnavailableError):
             log.warning(
                 "request %s[%d]@%d interrupted; it will be redelivered",
                 record.topic,
@@ -230,14 +209,6 @@ class KafkaConsumerHandler:
                 record.offset,
             )
             raise
-        except Exception:
-            log.exception(
-                "request %s[%d]@%d could not be answered; it will be redelivered",
-                record.topic,
-                record.partition,
-                record.offset,
-            )
-            self._metrics.errors.labels(self.agent_name, "unanswered").inc()
         else:
             if held is None:
                 self.offsets.settle(progress, record.offset)
@@ -248,6 +219,55 @@ class KafkaConsumerHandler:
         finally:
             self._slots.release()
             self._metrics.in_flight.labels(self.agent_name).dec()
+
+    async def _handle_until_done(self, record: ConsumerRecord[Any, Any]) -> str | None:
+        """Handle ``record``; ride out an unreachable broker; give up on anything else.
+
+        The broker being away (a restart) is transient: the record is handled again
+        with exponential backoff (capped), uncommitted meanwhile, and ``messageId``
+        makes the repeat safe. Any other exception is a bug or a request this agent
+        cannot process: answered with an internal error and dead-lettered, so the
+        partition moves on and the record can be re-driven once fixed.
+        """
+        delay = 0.1
+        while True:
+            try:
+                return await self._handle(record)
+            except BrokerUnavailableError as exc:
+                if self._replier.stopping:
+                    raise
+                log.warning("request at offset %d waits for the broker: %s", record.offset, exc)
+                self._metrics.retries.labels(self.agent_name, "request").inc()
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, _MAX_BACKOFF_S)
+            except Exception as exc:
+                log.exception(
+                    "request %s[%d]@%d failed; answering with an internal error",
+                    record.topic,
+                    record.partition,
+                    record.offset,
+                )
+                self._metrics.errors.labels(self.agent_name, "unhandled").inc()
+                await self._give_up(record, exc)
+                return None
+
+    async def _give_up(self, record: ConsumerRecord[Any, Any], exc: Exception) -> None:
+        """Answer ``record`` with an internal error and copy it to the dead letters."""
+        started = time.perf_counter()
+        parsed = read_request(record.value, limit=self.bus.settings.kafka.max_request_bytes)
+        request_id = parsed.request_id if isinstance(parsed, Request) else None
+        target = await self._replier.target(decode_headers(record.headers), record)
+        message = f"Internal error: agent '{self.agent_name}' failed on this request"
+        if target is not None:
+            await self._replier.send_json(target, error_response(request_id, -32603, message))
+        await self._dlq.send(
+            record,
+            reason="internal-error",
+            code=-32603,
+            message=f"{type(exc).__name__}: {exc}",
+        )
+        method = parsed.method if isinstance(parsed, Request) else "invalid"
+        self._count(method, "error", started)
 
     async def _settle_when_done(
         self, task_id: str, progress: PartitionProgress, offset: int
@@ -285,7 +305,7 @@ class KafkaConsumerHandler:
             )
             self._count(method, "rejected", started)
             return None
-        deadline = _int_or_none(headers.get(Headers.DEADLINE))
+        deadline = int_or_none(headers.get(Headers.DEADLINE))
         if deadline is not None and (late := now_ms() - deadline) > 0:
             # Counted first, so whoever gets the reply also sees it in /metrics.
             self._count(method, "deadline", started)
@@ -334,23 +354,23 @@ class KafkaConsumerHandler:
     ) -> tuple[str, str | None]:
         body = record.value or b""
         if request.method in SEND_METHODS and request.message_id:
-            repeat = await self._repeat(request, target)
+            repeat = await self._redeliveries.repeat(request, target)
             if isinstance(repeat, tuple):
                 return repeat
             if repeat is not None:
-                body = _resumed(request, repeat)
-        response = await self._dispatcher.handle_requests(_as_http_request(record, headers, body))
+                body = resumed(request, repeat)
+        response = await self._dispatcher.handle_requests(as_http_request(record, headers, body))
         if isinstance(response, EventSourceResponse):
             return await self._stream(response, target), None
         raw = bytes(response.body)
         await self._replier.send(target, raw, 0, final=True)
         if b'"error"' in raw[:64]:
             return "error", None
-        return "ok", _running_task_id(raw) if request.non_blocking else None
+        return "ok", running_task_id(raw) if request.non_blocking else None
 
     async def _stream(self, response: EventSourceResponse, target: ReplyTarget) -> str:
         sequence, outcome = 0, "ok"
-        async for event in _events(response):
+        async for event in sse_events(response):
             final = event.get("event") == "error"
             await self._replier.send(target, str(event["data"]).encode(), sequence, final=final)
             sequence += 1
@@ -358,62 +378,6 @@ class KafkaConsumerHandler:
                 return "error"
         await self._replier.send(target, b"", sequence, final=True)
         return outcome
-
-    # -- redelivery ----------------------------------------------------------------------
-
-    async def _repeat(
-        self, request: Request, target: ReplyTarget
-    ) -> tuple[str, str | None] | str | None:
-        """Handle a send whose ``messageId`` already started a task.
-
-        Returns ``None`` for a first delivery; (outcome, held task) once answered: an
-        ended task from the store, a task still running on a live replica (this one or
-        another) waited for, never started twice; or the id of a task whose replica is
-        gone, for the caller to resume here.
-        """
-        assert request.message_id is not None  # noqa: S101 - checked by the caller
-        found = await self.task_store.find_by_message(request.message_id)
-        if found is None:
-            return None
-        task, writer = found
-        self._metrics.dedup_hits.labels(self.agent_name).inc()
-        if task.status.state not in TERMINAL_TASK_STATES:
-            if not await self._alive(task.id, writer):
-                log.info("resuming task %s: the replica that ran it is gone", task.id)
-                return task.id
-            if request.non_blocking:
-                await self._reply_task(request, target, task)
-                return "duplicate", task.id
-            ended = await self._wait_for(task.id, writer)
-            if ended is None:
-                return task.id
-            task = ended
-        await self._reply_task(request, target, task)
-        return "duplicate", None
-
-    async def _alive(self, task_id: str, writer: str) -> bool:
-        """Whether the process that last wrote the task can still finish it."""
-        if writer == self.bus.client_id:
-            return self.task_store.running_here(task_id)
-        members = await self.bus.group_members(self.agent_name)
-        return members is None or writer in members
-
-    async def _wait_for(self, task_id: str, writer: str) -> Task | None:
-        """Wait for a task another live replica runs; ``None`` once that replica is gone."""
-        while True:
-            ended = await self.task_store.wait_terminal(task_id, _OWNER_CHECK_S)
-            if ended is not None:
-                return ended
-            if not await self._alive(task_id, writer):
-                return None
-
-    async def _reply_task(self, request: Request, target: ReplyTarget, task: Task) -> None:
-        result = {"task": MessageToDict(task)}
-        body = {"jsonrpc": "2.0", "id": request.request_id, "result": result}
-        if request.streaming:
-            await self._replier.send_stream(target, [body])
-        else:
-            await self._replier.send_json(target, body)
 
     async def _stop_cancelled(self, task_id: str) -> None:
         """Another replica cancelled a task running here: stop its executor now."""
@@ -424,107 +388,3 @@ class KafkaConsumerHandler:
         log.info("task %s was cancelled on another replica; stopping it here", task_id)
         with contextlib.suppress(Exception):
             await active.cancel(ServerCallContext())
-
-
-def _resumed(request: Request, task_id: str) -> bytes:
-    """The request, pointed at the task it started before its replica died."""
-    params = dict(request.params)
-    params["message"] = {**request.message, "taskId": task_id}
-    body = {"jsonrpc": "2.0", "id": request.request_id, "method": request.method, "params": params}
-    return json.dumps(body).encode()
-
-
-def _running_task_id(raw: bytes) -> str | None:
-    """The id of a task a non-blocking send answered with while it still runs."""
-    try:
-        task = json.loads(raw).get("result", {}).get("task")
-    except (ValueError, AttributeError):
-        return None
-    if not isinstance(task, dict) or not task.get("id"):
-        return None
-    state = (task.get("status") or {}).get("state", "")
-    ended = {
-        "TASK_STATE_COMPLETED",
-        "TASK_STATE_FAILED",
-        "TASK_STATE_CANCELED",
-        "TASK_STATE_REJECTED",
-    }
-    return None if state in ended else str(task["id"])
-
-
-def _int_or_none(value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        return None
-
-
-def _starts_a_new_task(body: bytes) -> bool:
-    """Whether ``body`` is a send whose message names no task: every task id it meets is new."""
-    try:
-        request = json.loads(body)
-        if request.get("method") not in SEND_METHODS:
-            return False
-        return not request["params"]["message"].get("taskId")
-    except (ValueError, TypeError, KeyError, AttributeError):
-        return False
-
-
-def _as_http_request(
-    record: ConsumerRecord[Any, Any], headers: dict[str, str], body: bytes
-) -> HttpRequest:
-    """The record as the Starlette request the SDK's JSON-RPC dispatcher expects."""
-    raw_headers = [
-        (k.lower().encode("latin-1", errors="replace"), (v or b"")) for k, v in record.headers or ()
-    ]
-    if Headers.A2A_VERSION not in headers:
-        # The Kafka binding starts at A2A 1.0: a producer that does not say is speaking it.
-        raw_headers.append(
-            (Headers.A2A_VERSION.lower().encode(), PROTOCOL_VERSION_CURRENT.encode())
-        )
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "POST",
-        "scheme": "kafka",
-        "path": "/",
-        "raw_path": b"/",
-        "root_path": "",
-        "query_string": b"",
-        "headers": raw_headers,
-        "client": None,
-        "server": None,
-        "state": {
-            "kafka": {
-                "topic": record.topic,
-                "partition": record.partition,
-                "offset": record.offset,
-                "sender": headers.get(Headers.SENDER, ""),
-                "sender_instance": headers.get(Headers.SENDER_INSTANCE, ""),
-                "new_task": _starts_a_new_task(body),
-                "deadline_ms": _int_or_none(headers.get(Headers.DEADLINE)),
-            }
-        },
-    }
-    delivered = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal delivered
-        if delivered:
-            return {"type": "http.disconnect"}
-        delivered = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    return HttpRequest(scope, receive)
-
-
-async def _events(response: EventSourceResponse) -> AsyncIterator[dict[str, Any]]:
-    """The SSE events of a streaming response, as the dispatcher produced them."""
-    async for event in response.body_iterator:
-        if isinstance(event, dict):
-            yield event
-        else:  # pragma: no cover - the SDK always yields dicts
-            yield {"data": event}

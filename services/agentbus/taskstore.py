@@ -65,7 +65,8 @@ _WRITE_ID: Final = "agentbus-write-id"
 _OWNER: Final = "agentbus-owner"
 _WRITER: Final = "agentbus-writer"
 _CATCH_UP_TIMEOUT_S: Final = 5.0
-_RETRY_BUDGET_S: Final = 30.0
+_RETRY_BUDGET_S: Final = 60.0
+"""How long task writes ride out an unreachable broker (a restart) before failing."""
 _TAG_BITS: Final = 16
 _TAG_MASK: Final = (1 << _TAG_BITS) - 1
 _SETTLED_STATES: Final = frozenset(TERMINAL_TASK_STATES | INTERRUPTED_TASK_STATES)
@@ -173,7 +174,9 @@ class KafkaTaskStore(VersionedTaskStore):
         started = time.perf_counter()
         try:
             await self._publish(task, headers, wait=True)
-            async with asyncio.timeout(_CATCH_UP_TIMEOUT_S):
+            # Acknowledged, so the log holds it; reading it back may have to wait out a
+            # broker restart (the reader reconnects by itself).
+            async with asyncio.timeout(_RETRY_BUDGET_S):
                 accepted = await outcome
         finally:
             self._writes.pop(write_id, None)

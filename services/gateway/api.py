@@ -27,6 +27,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from google.protobuf.json_format import MessageToDict
 from sse_starlette.sse import EventSourceResponse
+from starlette.exceptions import HTTPException
 
 from agentbus import (
     AgentNotFoundError,
@@ -245,6 +246,14 @@ _STATUS_OF: tuple[tuple[type[Exception], int, str], ...] = (
 """First match wins: specific errors before the general A2A error."""
 
 
+_HTTP_CODES = {
+    400: "invalid_body",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+}
+
+
 def _api_error(exc: Exception) -> ApiError:
     if isinstance(exc, ApiError):
         return exc
@@ -280,6 +289,17 @@ def install_error_handlers(app: FastAPI) -> None:
         problem = "; ".join(f"{d['field'] or 'body'}: {d['problem']}" for d in details)
         return _body(ApiError(422, "invalid_request", problem), details=details)
 
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        # Starlette's own answers (no such path or method, a body it could not read),
+        # in the same shape as every other error.
+        del request
+        assert isinstance(exc, HTTPException)  # noqa: S101 - registered for it
+        code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+        response = _body(ApiError(exc.status_code, code, str(exc.detail)))
+        response.headers.update(exc.headers or {})
+        return response
+
     app.add_exception_handler(RequestValidationError, on_invalid)
+    app.add_exception_handler(HTTPException, on_http)
     for kind in (ApiError, A2AError, CallError):
         app.add_exception_handler(kind, on_error)

@@ -31,19 +31,27 @@ class BodyLimit:
             await self._refuse(send)
             return
         received = 0
-        started = False
+        too_large = started = False
 
         async def limited() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    too_large = True
                     raise _TooLargeError
             return message
 
         async def tracking(message: Message) -> None:
             nonlocal started
+            if too_large:
+                # The app caught the error (FastAPI answers 400 to a body it could not
+                # read): the answer is 413 all the same, and the app's is dropped.
+                if not started:
+                    started = True
+                    await self._refuse(send)
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)

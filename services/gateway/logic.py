@@ -28,6 +28,8 @@ __all__ = [
 AGENT_PATTERN: Final = r"^[a-z](?:[a-z0-9-]{0,38}[a-z0-9])?$"
 MAX_QUESTION: Final = 4000
 MAX_URL: Final = 2048
+MIN_TIMEOUT_S: Final = 0.5
+"""Shortest ``timeout_s`` accepted: less cannot even reach an agent and back."""
 TERMINAL: Final = frozenset(
     {
         TaskState.TASK_STATE_COMPLETED,
@@ -57,7 +59,9 @@ class AskRequest(_Strict):
 
     question: str = Field(min_length=1, max_length=MAX_QUESTION, examples=["테란 승률 분석"])
     agent: str | None = Field(default=None, pattern=AGENT_PATTERN, description="default: balance")
-    timeout_s: float | None = Field(default=None, gt=0, description="default: 30 s")
+    timeout_s: float | None = Field(
+        default=None, ge=MIN_TIMEOUT_S, description="default: 30 s; at most the gateway's maximum"
+    )
 
 
 class TaskRequest(_Strict):

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from a2a.types import GetTaskRequest, Message, Part, Role, SendMessageRequest, TaskState
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from agentbus import AgentClients, Headers, KafkaBus
+from agentbus import AgentClients, Headers, KafkaBus, KafkaConsumerHandler
 from agentbus.deadletter import redrive
 from agentbus.metrics import get_metrics
 from agentbus.wire import DEADLINE_EXCEEDED_CODE, decode_headers, now_ms
@@ -45,8 +45,20 @@ async def send_raw(
     return correlation, json.loads(record.value)
 
 
-async def dead_letters(bootstrap: str, correlation: str) -> list[dict[str, str]]:
-    """Headers of the DLQ records of the echo agent that carry ``correlation``."""
+async def publish_bytes(bus: KafkaBus, value: bytes, headers: list[tuple[str, bytes]]) -> None:
+    """Publish a record with raw header bytes, as a client with another encoding would."""
+    producer = AIOKafkaProducer(bootstrap_servers=bus.settings.kafka.bootstrap_servers)
+    await producer.start()
+    try:
+        await producer.send_and_wait("agent.echo.requests", value, headers=headers)
+    finally:
+        await producer.stop()
+
+
+async def dead_letters(
+    bootstrap: str, correlation: str, *, header: str = Headers.CORRELATION_ID
+) -> list[dict[str, str]]:
+    """Headers of the DLQ records of the echo agent whose ``header`` is ``correlation``."""
     consumer = AIOKafkaConsumer(
         "agent.echo.dlq", bootstrap_servers=bootstrap, auto_offset_reset="earliest"
     )
@@ -58,7 +70,7 @@ async def dead_letters(bootstrap: str, correlation: str) -> list[dict[str, str]]
             for records in batches.values():
                 for record in records:
                     headers = decode_headers(record.headers)
-                    if headers.get(Headers.CORRELATION_ID) == correlation:
+                    if headers.get(header) == correlation:
                         found.append(headers)
             if found:
                 break
@@ -83,6 +95,12 @@ def rpc(method: str, params: Any, rid: Any = "r1") -> bytes:
         (rpc("GetTask", {"id": 42}), -32602, "invalid-params"),
         (rpc("SendMessage", {"message": {"parts": "not a list"}}), -32602, "invalid-params"),
         (b'{"x": "' + b"y" * 1_100_000 + b'"}', -32600, "oversized"),
+        (b"[" * 100_000, -32700, "malformed-json"),
+        (
+            b'{"jsonrpc": "2.0", "id": ' + b"9" * 5000 + b', "method": "GetTask"}',
+            -32700,
+            "malformed-json",
+        ),
     ],
 )
 async def test_records_that_cannot_be_processed_are_answered_and_dead_lettered(
@@ -98,6 +116,75 @@ async def test_records_that_cannot_be_processed_are_answered_and_dead_lettered(
     assert [h["agentbus-dlq-reason"] for h in letters] == [reason]
     assert letters[0][Headers.ORIGINAL_TOPIC] == "agent.echo.requests"
     assert letters[0][Headers.ERROR_CODE] == str(code)
+
+
+@pytest.mark.parametrize(
+    ("header", "code"),
+    [
+        (Headers.DEADLINE, -32001),  # no readable deadline: handled (the task is not found)
+        ("traceparent", -32001),  # no readable trace context: handled in a new trace
+        (Headers.A2A_VERSION, -32009),  # an unreadable version is not a supported one
+    ],
+)
+async def test_headers_that_are_not_utf8_still_get_an_answer(
+    raw: KafkaBus, header: str, code: int
+) -> None:
+    """A header value that is not UTF-8 never drops a request: it gets a JSON-RPC answer."""
+    correlation = str(uuid.uuid4())
+    headers = [
+        (Headers.CORRELATION_ID, correlation.encode()),
+        (Headers.REPLY_TOPIC, raw.inbox_topic.encode()),
+        (Headers.REPLY_PARTITION, str(raw.inbox_partition).encode()),
+        (header, b"\xff\xfe"),
+    ]
+    with raw.expect_replies(correlation) as queue:
+        await publish_bytes(raw, rpc("GetTask", {"id": "no-such-task"}), headers)
+        record = await asyncio.wait_for(queue.get(), timeout=15)
+
+    assert json.loads(record.value)["error"]["code"] == code
+
+
+@pytest.mark.parametrize(
+    "unreadable", [Headers.CORRELATION_ID, Headers.REPLY_TOPIC, Headers.REPLY_PARTITION]
+)
+async def test_unreadable_routing_headers_are_dead_lettered(
+    raw: KafkaBus, echo_agents: dict[str, str], unreadable: str
+) -> None:
+    """Without a readable way back there is no answering: unroutable, in the DLQ."""
+    marker = str(uuid.uuid4())
+    routing = {
+        Headers.CORRELATION_ID: marker.encode(),
+        Headers.REPLY_TOPIC: raw.inbox_topic.encode(),
+        Headers.REPLY_PARTITION: str(raw.inbox_partition).encode(),
+    }
+    routing[unreadable] = b"\xff"
+    headers = [*routing.items(), ("test-marker", marker.encode())]
+    await publish_bytes(raw, rpc("GetTask", {"id": "x"}), headers)
+
+    letters = await dead_letters(echo_agents["bootstrap"], marker, header="test-marker")
+
+    assert [h["agentbus-dlq-reason"] for h in letters] == ["unroutable"]
+
+
+async def test_a_failure_inside_the_agent_is_answered_and_dead_lettered(
+    raw: KafkaBus, echo_agents: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unexpected exception while handling gets an internal error and a DLQ copy."""
+
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(KafkaConsumerHandler, "_answer", broken)
+    message = {"messageId": str(uuid.uuid4()), "role": "ROLE_USER", "parts": [{"text": "x"}]}
+
+    correlation, reply = await send_raw(raw, rpc("SendMessage", {"message": message}))
+    letters = await dead_letters(echo_agents["bootstrap"], correlation)
+
+    assert reply is not None
+    assert reply["error"]["code"] == -32603
+    assert reply["id"] == "r1"
+    assert [h["agentbus-dlq-reason"] for h in letters] == ["internal-error"]
+    assert "RuntimeError: a bug" in letters[0][Headers.ERROR_MESSAGE]
 
 
 async def test_a_record_nobody_can_answer_is_dead_lettered(
@@ -199,3 +286,33 @@ async def test_dead_letters_can_be_redriven_after_a_fix(
     # The re-driven record failed again (the method is still unknown), so it came back
     # to the DLQ once more, and only that new letter is left to re-drive.
     assert second.redriven == first.redriven
+
+
+async def test_a_reused_message_id_right_after_a_failure_gets_a_clear_answer(
+    raw: KafkaBus,
+) -> None:
+    """A send refused by the executor, then at once another with the same messageId.
+
+    The second must get a real answer (the stored outcome, or its own), never an
+    internal error from resuming a task that had only just stopped on this replica.
+    """
+    replies = []
+    for gap in (0.0, 0.002, 0.005, 0.01, 0.02, 0.05):
+        message_id = str(uuid.uuid4())
+        bad = {"messageId": message_id, "role": "ROLE_USER", "parts": [{"text": "task x y: z"}]}
+        good = {"messageId": message_id, "role": "ROLE_USER", "parts": [{"text": "hello"}]}
+
+        async def later(body: dict[str, Any], delay: float) -> tuple[str, Any]:
+            await asyncio.sleep(delay)
+            return await send_raw(raw, rpc("SendMessage", {"message": body}))
+
+        first, second = await asyncio.gather(later(bad, 0), later(good, gap))
+        replies.append((gap, first[1], second[1]))
+
+    for gap, first, second in replies:
+        assert first is not None
+        assert first["error"]["code"] == -32602, (gap, first)
+        assert second is not None
+        if "error" in second:
+            assert second["error"]["code"] != -32603, (gap, second)
+            assert second["error"]["message"], (gap, second)

@@ -149,8 +149,9 @@ async def test_ask_stream_sends_progress_then_done(gateway: str) -> None:
         ({"question": "hi", "surprise": 1}, 422, "invalid_request"),
         ({"question": "hi", "agent": "Not A Name"}, 422, "invalid_request"),
         ({"question": "hi", "timeout_s": -1}, 422, "invalid_request"),
+        ({"question": "hi", "timeout_s": 1e-9}, 422, "invalid_request"),
         ({"question": "task 9999 0: too many", "agent": "echo"}, 400, "invalid_question"),
-        ({"question": "task 1 5: slow", "agent": "echo", "timeout_s": 0.3}, 504, "timeout"),
+        ({"question": "task 1 5: slow", "agent": "echo", "timeout_s": 0.5}, 504, "timeout"),
     ],
 )
 async def test_ask_errors_are_clear(
@@ -186,6 +187,37 @@ async def test_oversized_and_malformed_bodies_are_refused(gateway: str) -> None:
 
     assert (big.status_code, big.json()["error"]["code"]) == (413, "payload_too_large")
     assert (garbage.status_code, garbage.json()["error"]["code"]) == (422, "invalid_request")
+
+
+async def test_bodies_that_cannot_be_read_get_the_error_shape(gateway: str) -> None:
+    """Bytes that are not UTF-8, JSON nested past the parser, a streamed oversized body."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(10):
+            yield b"x" * 8192
+
+    async with httpx.AsyncClient(base_url=gateway) as http:
+        json_type = {"content-type": "application/json"}
+        not_utf8 = await http.post("/v1/ask", content=b'{"question": "\xff"}', headers=json_type)
+        deep = await http.post("/v1/ask", content=b"[" * 60_000, headers=json_type)
+        streamed = await http.post("/v1/ask", content=chunks(), headers=json_type)
+
+    assert (not_utf8.status_code, not_utf8.json()["error"]["code"]) == (400, "invalid_body")
+    assert (deep.status_code, deep.json()["error"]["code"]) == (400, "invalid_body")
+    assert (streamed.status_code, streamed.json()["error"]["code"]) == (413, "payload_too_large")
+
+
+async def test_unknown_paths_and_methods_get_the_error_shape(gateway: str) -> None:
+    """Starlette's own 404 and 405 answers carry {"error": {"code", "message"}} too."""
+    async with httpx.AsyncClient(base_url=gateway) as http:
+        missing = await http.get("/v1/nothing-here")
+        slash = await http.get("/v1/tasks/a%2Fb")
+        wrong = await http.delete("/v1/ask")
+
+    assert (missing.status_code, missing.json()["error"]["code"]) == (404, "not_found")
+    assert (slash.status_code, slash.json()["error"]["code"]) == (404, "not_found")
+    assert (wrong.status_code, wrong.json()["error"]["code"]) == (405, "method_not_allowed")
+    assert "POST" in wrong.headers["allow"]
 
 
 async def test_the_api_is_documented(gateway: str) -> None:
