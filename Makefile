@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 KAFKA_DIR ?= .local/kafka
 
-.PHONY: help install lock lint test test-fast kafka kafka-fetch bench-rpc bench-scenario demo up clean
+.PHONY: help install lock lint test test-fast kafka kafka-fetch bench-rpc bench-scenario chaos demo up clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -29,8 +29,8 @@ lock: ## re-resolve dependencies within pyproject's ranges into constraints.txt
 	rm -rf .lock-venv
 
 lint: $(STAMP) ## ruff and mypy (strict) over the code
-	$(BIN)/ruff check services tests benchmarks
-	$(BIN)/ruff format --check services tests benchmarks
+	$(BIN)/ruff check services tests benchmarks chaos
+	$(BIN)/ruff format --check services tests benchmarks chaos
 	$(BIN)/mypy
 
 test: $(STAMP) lint kafka-fetch k8s-check ## the test suite, on a real Kafka broker the project starts itself
@@ -56,6 +56,9 @@ demo: $(STAMP) kafka-fetch ## run the whole team once: Kafka, agents, gateway; a
 
 up: $(STAMP) kafka-fetch ## run Kafka, the agents and the gateway until Ctrl-C (console on :8080)
 	$(BIN)/python -m devstack up
+
+chaos: $(STAMP) kafka-fetch ## fault injection on a real broker: kills, outage, poison, bad input
+	$(BIN)/python -m chaos
 
 bench-scenario: $(STAMP) ## the seed scenario over HTTP (sequential, parallel) and Kafka (fan-out)
 	$(BIN)/python -m benchmarks.bench_scenario
