@@ -40,7 +40,7 @@ from agentbus.clients import AgentClients
 from agentbus.deadline import NO_DEADLINE_TIMEOUT_S
 from agentbus.errors import AgentbusError
 from agentbus.names import Headers
-from agentbus.transport import encode_request, request_headers
+from agentbus.transport import encode_request, ends_stream, request_headers
 from agentbus.wire import decode_headers, error_from_response, parse_reply
 
 __all__ = ["AgentResult", "FanOutStatus", "fan_out", "scatter"]
@@ -55,6 +55,12 @@ _FAILED_STATES = {
     TaskState.TASK_STATE_CANCELED,
 }
 _CANCEL_TIMEOUT_S = 3.0
+_GRACE_S = 1.0
+"""Past the budget, how long a call may take before it counts as timed out anyway.
+
+The transports time out a call that gets no answer, but a stream's timeout restarts
+with every event (Kafka) or read (HTTP): an agent streaming progress is cut off here.
+"""
 
 
 @dataclass(frozen=True)
@@ -204,15 +210,20 @@ async def _fan_out(
                 results[agent] = AgentResult(agent, "timeout", error="no time left in the budget")
                 continue
             call = context.model_copy(update={"timeout": left})
-            results[agent] = await _ask(clients, agent, request, call, started)
+            try:
+                async with asyncio.timeout(left + _GRACE_S):
+                    results[agent] = await _ask(clients, agent, request, call, started)
+            except TimeoutError:
+                results[agent] = AgentResult(
+                    agent, "timeout", error=f"no answer within {left:g} s", elapsed_s=left
+                )
         return results
     tasks = {
         agent: asyncio.create_task(_ask(clients, agent, request, context, started))
         for agent, request in requests.items()
     }
     try:
-        # The transports enforce the budget themselves; the grace only catches a stuck one.
-        await asyncio.wait(tasks.values(), timeout=budget + 1.0)
+        await asyncio.wait(tasks.values(), timeout=budget + _GRACE_S)
     finally:
         for task in tasks.values():
             task.cancel()
@@ -337,4 +348,6 @@ class _AgentStream:
             event = parse_lenient(reply.body.get("result") or {}, StreamResponse())
             self.started.saw(agent, event)
             self.answer.add(event)
+            if ends_stream(event):
+                return True  # the end-of-stream record that follows need not be awaited
         return True if reply.final else None

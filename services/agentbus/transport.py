@@ -41,6 +41,7 @@ from a2a.types import (
     SubscribeToTaskRequest,
     Task,
     TaskPushNotificationConfig,
+    TaskState,
 )
 from a2a.utils.constants import PROTOCOL_VERSION_CURRENT
 from a2a.utils.proto_utils import parse_lenient
@@ -67,6 +68,7 @@ __all__ = [
     "KafkaTransport",
     "agent_name_from_url",
     "encode_request",
+    "ends_stream",
     "kafka_interface_url",
     "register_kafka_transport",
     "request_headers",
@@ -151,7 +153,13 @@ def request_headers(
         }
     )
     if context is None or not context.state.get(NO_DEADLINE):
-        headers[Headers.DEADLINE] = str(now_ms() + int(timeout * 1000))
+        deadline = now_ms() + int(timeout * 1000)
+        # A deadline passed on by the caller (outgoing_context) stays if it is earlier:
+        # recomputed from the timeout here, it would move later by the time since.
+        given = headers.get(Headers.DEADLINE, "")
+        if given.isdigit():
+            deadline = min(deadline, int(given))
+        headers[Headers.DEADLINE] = str(deadline)
     return headers
 
 
@@ -355,7 +363,13 @@ class KafkaTransport(ClientTransport):
                                 f"agent '{self.target}' sent a stream event that is not an object",
                                 agent=self.target,
                             )
-                        yield parse_lenient(raw, StreamResponse())
+                        event = parse_lenient(raw, StreamResponse())
+                        yield event
+                        if ends_stream(event):
+                            # The agent's end-of-stream record follows; the caller need
+                            # not wait for it (it is dropped when it arrives).
+                            outcome = "ok"
+                            return
                     if reply.final:
                         outcome = "ok"
                         return
@@ -453,3 +467,28 @@ class KafkaTransport(ClientTransport):
                     agent=self.target,
                 )
             return reply
+
+
+_STREAM_ENDING_STATES = frozenset(
+    {
+        TaskState.TASK_STATE_COMPLETED,
+        TaskState.TASK_STATE_FAILED,
+        TaskState.TASK_STATE_CANCELED,
+        TaskState.TASK_STATE_REJECTED,
+        TaskState.TASK_STATE_INPUT_REQUIRED,
+        TaskState.TASK_STATE_AUTH_REQUIRED,
+    }
+)
+"""Terminal and interrupted states: A2A ends a stream when its task reaches one."""
+
+
+def ends_stream(event: StreamResponse) -> bool:
+    """Whether ``event`` is the last of its stream: a message, or a task that stopped."""
+    kind = event.WhichOneof("payload")
+    if kind == "message":
+        return True
+    if kind == "task":
+        return event.task.status.state in _STREAM_ENDING_STATES
+    if kind == "status_update":
+        return event.status_update.status.state in _STREAM_ENDING_STATES
+    return False
