@@ -23,6 +23,7 @@ from a2a.server.request_handlers import DefaultRequestHandler
 from a2a.server.tasks import InMemoryTaskStore
 from a2a.types import (
     AgentCard,
+    GetTaskRequest,
     Message,
     Part,
     Role,
@@ -42,7 +43,13 @@ from agentbus import (
     load_settings,
 )
 
+TERMINAL = frozenset(
+    {TaskState.TASK_STATE_COMPLETED, TaskState.TASK_STATE_FAILED, TaskState.TASK_STATE_CANCELED}
+)
+"""The states a task ends in."""
+
 __all__ = [
+    "TERMINAL",
     "ask_agent",
     "ask_handler",
     "free_port",
@@ -54,6 +61,7 @@ __all__ = [
     "serve",
     "served_both_ways",
     "user_message",
+    "wait_terminal",
 ]
 
 
@@ -157,6 +165,19 @@ async def ask_agent(clients: AgentClients, agent: str, *parts: Part) -> Task:
     task = events[-1].task
     assert task.status.state == TaskState.TASK_STATE_COMPLETED
     return task
+
+
+async def wait_terminal(
+    clients: AgentClients, agent: str, task_id: str, *, within_s: float = 10.0
+) -> Task:
+    """``agent``'s task ``task_id`` once it has ended; fails after ``within_s`` seconds."""
+    client = await clients.get(agent)
+    for _ in range(int(within_s / 0.05)):
+        task = await client.get_task(GetTaskRequest(id=task_id))
+        if task.status.state in TERMINAL:
+            return task
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{agent}'s task {task_id} did not end within {within_s:g} s")
 
 
 @contextlib.asynccontextmanager

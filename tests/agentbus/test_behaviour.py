@@ -16,18 +16,12 @@ from a2a.types import (
     Role,
     SendMessageRequest,
     StreamResponse,
-    Task,
     TaskState,
 )
 from a2a.utils.errors import InvalidParamsError, TaskNotFoundError
 
 from agentbus import AgentClients, AgentNotFoundError
-
-TERMINAL = {
-    TaskState.TASK_STATE_COMPLETED,
-    TaskState.TASK_STATE_FAILED,
-    TaskState.TASK_STATE_CANCELED,
-}
+from tests.support import TERMINAL, wait_terminal
 
 
 def message(text: str) -> SendMessageRequest:
@@ -38,16 +32,6 @@ def message(text: str) -> SendMessageRequest:
 
 async def collect(stream: object) -> list[StreamResponse]:
     return [event async for event in stream]  # type: ignore[attr-defined]
-
-
-async def wait_terminal(clients: AgentClients, task_id: str) -> Task:
-    client = await clients.get("echo")
-    for _ in range(200):
-        task = await client.get_task(GetTaskRequest(id=task_id))
-        if task.status.state in TERMINAL:
-            return task
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"task {task_id} did not finish")
 
 
 async def test_blocking_send_returns_the_agents_message(clients: AgentClients) -> None:
@@ -82,7 +66,7 @@ async def test_non_blocking_send_returns_at_once_and_work_continues(clients: Age
 
     events = await collect(client.send_message(message("task 2 0.3: slow")))
     first = events[-1].task
-    done = await wait_terminal(clients, first.id)
+    done = await wait_terminal(clients, "echo", first.id)
 
     assert first.status.state not in TERMINAL
     assert done.status.state == TaskState.TASK_STATE_COMPLETED
@@ -133,7 +117,7 @@ async def test_cancel_stops_a_running_task(clients: AgentClients) -> None:
     task_id = events[-1].task.id
 
     cancelled = await client.cancel_task(CancelTaskRequest(id=task_id))
-    later = await wait_terminal(clients, task_id)
+    later = await wait_terminal(clients, "echo", task_id)
 
     assert cancelled.status.state == TaskState.TASK_STATE_CANCELED
     assert later.status.state == TaskState.TASK_STATE_CANCELED
