@@ -46,6 +46,7 @@ from agentbus.wire import now_ms
 __all__ = ["KafkaBus", "ReplyQueue", "make_instance_id"]
 
 log = logging.getLogger(__name__)
+_OFFSETS_BACKOFF_MS = 10
 
 ReplyQueue = asyncio.Queue[ConsumerRecord]
 """Reply records for one call, in arrival order."""
@@ -159,8 +160,12 @@ class KafkaBus:
         await self._admin.start()
         # End-offset queries get a connection of their own: on a consumer's connection
         # they would queue behind its long-polling fetch (Kafka serves one request per
-        # connection at a time) and take up to fetch_max_wait_ms each.
-        self._offsets = AIOKafkaConsumer(**self._admin_args, enable_auto_commit=False)
+        # connection at a time) and take up to fetch_max_wait_ms each. A topic it has not
+        # asked about before needs a metadata refresh first, retried after the backoff:
+        # short, as nothing here is worth waiting for.
+        self._offsets = AIOKafkaConsumer(
+            **self._admin_args, enable_auto_commit=False, retry_backoff_ms=_OFFSETS_BACKOFF_MS
+        )
         await self._offsets.start()
         await self.broker.start()
         # Fix the inbox position now: a reply produced before the consumer looked up

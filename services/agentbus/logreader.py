@@ -26,6 +26,7 @@ from aiokafka.errors import KafkaError
 
 from agentbus.bus import KafkaBus
 from agentbus.connection import admin_args
+from agentbus.errors import BrokerUnavailableError
 
 __all__ = ["CompactedTopicReader", "RecordHandler"]
 
@@ -60,6 +61,10 @@ class CompactedTopicReader:
         )
         await self._consumer.start()
         self._loop = asyncio.create_task(self._read(self._consumer), name=f"read-{self.topic}")
+        # Teach the bus's end-offset client this topic now, not on the first request
+        # that has to catch up (its metadata refresh would delay that request).
+        with contextlib.suppress(BrokerUnavailableError):
+            await self.bus.end_offsets([AioTopicPartition(self.topic, 0)])
 
     async def _stop(self) -> None:
         if self._loop is not None:
