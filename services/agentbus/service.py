@@ -10,6 +10,7 @@ the ops port too); with ``http`` it is served over HTTP only and Kafka is unused
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -205,12 +206,37 @@ def setup_logging() -> None:
     )
 
 
+class _FreezeAfterStartup:
+    """ASGI wrapper: what exists once startup completed leaves the collector's view.
+
+    Everything made by then (the SDK, protobuf descriptors, an agent's data) lives as
+    long as the process; a full collection scanned it all again and again, stalling the
+    event loop 60-160 ms in the middle of requests. Frozen, it is never scanned.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Any) -> None:
+            if message["type"] == "lifespan.startup.complete":
+                gc.collect()
+                gc.freeze()
+            await send(message)
+
+        await self.app(scope, receive, sending)
+
+
 def serve_app(app: Any, settings: AgentbusSettings, *, service_name: str) -> None:
     """Serve ``app`` on the ops port with logging and tracing set up, until SIGTERM."""
     setup_logging()
     configure_tracing(service_name)
     uvicorn.run(
-        app,
+        _FreezeAfterStartup(app),
         host=settings.ops.host,
         port=settings.ops.port,
         log_level="warning",
