@@ -14,8 +14,8 @@ http_seq_s= http_par_s= slowest_s= overhead_ms=<kafka-slowest> ratio_vs_http_seq
 from __future__ import annotations
 
 import argparse
-import gc
 import asyncio
+import gc
 import statistics
 import tempfile
 import time
