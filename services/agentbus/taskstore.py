@@ -282,8 +282,19 @@ class KafkaTaskStore(VersionedTaskStore):
     # -- reading the log ---------------------------------------------------------------
 
     async def catch_up(self, timeout: float = _CATCH_UP_TIMEOUT_S) -> None:
-        """Wait until every snapshot written before this call has been applied here."""
-        await self._reader.catch_up(timeout)
+        """Wait until every snapshot written before this call has been applied here.
+
+        Raises:
+            BrokerUnavailableError: not caught up within ``timeout`` seconds, as after a
+                broker restart while the reader reconnects: transient, so a request
+                that needs the log is handled again later rather than failed.
+        """
+        try:
+            await self._reader.catch_up(timeout)
+        except TimeoutError as exc:
+            raise BrokerUnavailableError(
+                f"the task log {self.topic} was not read to its end within {timeout:g} s"
+            ) from exc
 
     async def _on_record(self, record: ConsumerRecord[Any, Any]) -> None:
         headers = decode_headers(record.headers)

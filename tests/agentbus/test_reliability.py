@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from agentbus import AgentClients, Headers, KafkaBus, KafkaConsumerHandler
 from agentbus.deadletter import redrive
+from agentbus.logreader import CompactedTopicReader
 from agentbus.metrics import get_metrics
 from agentbus.wire import DEADLINE_EXCEEDED_CODE, decode_headers, now_ms
 from tests.support import kafka_settings
@@ -185,6 +186,34 @@ async def test_a_failure_inside_the_agent_is_answered_and_dead_lettered(
     assert reply["id"] == "r1"
     assert [h["agentbus-dlq-reason"] for h in letters] == ["internal-error"]
     assert "RuntimeError: a bug" in letters[0][Headers.ERROR_MESSAGE]
+
+
+async def test_a_task_log_still_catching_up_delays_a_request_instead_of_failing_it(
+    raw: KafkaBus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A task log read behind (as after a broker restart) is waited out, then answered."""
+    original = CompactedTopicReader.catch_up
+    timed_out: list[str] = []
+
+    async def behind_once(self: CompactedTopicReader, timeout: float) -> None:
+        if self.topic == raw.topics.tasks and not timed_out:
+            timed_out.append(self.topic)
+            raise TimeoutError
+        await original(self, timeout)
+
+    monkeypatch.setattr(CompactedTopicReader, "lagging", lambda _: True)
+    monkeypatch.setattr(CompactedTopicReader, "catch_up", behind_once)
+    retries = get_metrics().retries.labels("echo", "request")
+    before = retries._value.get()
+    message = {"messageId": str(uuid.uuid4()), "role": "ROLE_USER", "parts": [{"text": "hi"}]}
+
+    _, reply = await send_raw(raw, rpc("SendMessage", {"message": message}))
+
+    assert timed_out == [raw.topics.tasks]
+    assert reply is not None
+    assert "error" not in reply
+    assert reply["result"]["message"]["parts"][0]["text"] == "echo: hi"
+    assert retries._value.get() == before + 1
 
 
 async def test_a_record_nobody_can_answer_is_dead_lettered(
