@@ -46,11 +46,11 @@ from enum import IntEnum
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.conn import create_conn
 from aiokafka.errors import KafkaConnectionError, KafkaError, for_code
 from aiokafka.protocol.admin import CreateAclsRequest_v1, DescribeAclsRequest
 from aiokafka.protocol.api import Request
 
+from agentbus.connection import connection_failure, login_of
 from agentbus.errors import AgentbusError
 from agentbus.names import TopicNames, validate_agent_name
 
@@ -317,10 +317,10 @@ async def _ask(connection: Mapping[str, Any], request: Any, what: str) -> Any:
         try:
             await admin.start()
         except KafkaConnectionError as exc:
-            reason = await _connection_failure(connection)
+            reason = await connection_failure(connection)
             raise AclProvisioningError(
                 f"could not {what}: no connection to Kafka at {servers} as "
-                f"{connection.get('sasl_plain_username') or 'an anonymous client'} ({reason}); "
+                f"{login_of(connection)} ({reason}); "
                 "check AGENTBUS_KAFKA__BOOTSTRAP_SERVERS and the ..._SECURITY__* settings"
             ) from exc
         return await admin._send_request(request)  # aiokafka has no ACL API
@@ -328,23 +328,6 @@ async def _ask(connection: Mapping[str, Any], request: Any, what: str) -> Any:
         raise AclProvisioningError(f"could not {what} on Kafka at {servers}: {exc!r}") from exc
     finally:
         await admin.close()
-
-
-async def _connection_failure(connection: Mapping[str, Any]) -> str:
-    """Connect once to the first bootstrap server to learn why the client could not.
-
-    aiokafka's bootstrap only says "Unable to bootstrap"; a single connection
-    raises the real cause, such as ``SaslAuthenticationFailed``.
-    """
-    host, _, port = str(connection.get("bootstrap_servers", "")).split(",")[0].rpartition(":")
-    prefixes = ("client_id", "request_timeout_ms", "ssl_", "security_", "sasl_")
-    args = {k: v for k, v in connection.items() if k.startswith(prefixes)}
-    try:
-        conn = await create_conn(host, int(port), **args)
-    except (OSError, KafkaError, ValueError) as exc:  # TimeoutError is an OSError
-        return f"{type(exc).__name__}: {exc}"
-    conn.close()
-    return "a new connection succeeded; the cluster may have been unavailable for a moment"
 
 
 def _explain(code: int, message: str | None) -> str:

@@ -10,15 +10,25 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from aiokafka.abc import AbstractTokenProvider
+from aiokafka.conn import create_conn
+from aiokafka.errors import KafkaError
 from faststream.security import BaseSecurity, SASLOAuthBearer, SASLScram512
 
 from agentbus.errors import ConfigurationError
 from agentbus.settings import AgentbusSettings, KafkaSecurity
 
-__all__ = ["MskIamTokenProvider", "admin_args", "broker_args", "ssl_context"]
+__all__ = [
+    "MskIamTokenProvider",
+    "admin_args",
+    "broker_args",
+    "connection_failure",
+    "login_of",
+    "ssl_context",
+]
 
 
 def ssl_context(security: KafkaSecurity) -> ssl.SSLContext | None:
@@ -134,3 +144,25 @@ def broker_args(settings: AgentbusSettings, *, client_id: str) -> dict[str, Any]
         "security": security,
         **extra,
     }
+
+
+def login_of(connection: Mapping[str, Any]) -> str:
+    """Who ``connection`` logs in as, for error messages (never the secret)."""
+    return str(connection.get("sasl_plain_username") or "an anonymous client")
+
+
+async def connection_failure(connection: Mapping[str, Any]) -> str:
+    """Connect once to the first bootstrap server to learn why a client could not.
+
+    aiokafka's bootstrap only says "Unable to bootstrap"; a single connection
+    raises the real cause, such as ``SaslAuthenticationFailed``.
+    """
+    host, _, port = str(connection.get("bootstrap_servers", "")).split(",")[0].rpartition(":")
+    prefixes = ("client_id", "request_timeout_ms", "ssl_", "security_", "sasl_")
+    args = {k: v for k, v in connection.items() if k.startswith(prefixes)}
+    try:
+        conn = await create_conn(host, int(port), **args)
+    except (OSError, KafkaError, ValueError) as exc:  # TimeoutError is an OSError
+        return f"{type(exc).__name__}: {exc}"
+    conn.close()
+    return "a new connection succeeded; the cluster may have been unavailable for a moment"

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.errors import KafkaConnectionError, KafkaError, TopicAlreadyExistsError
 
+from agentbus.connection import connection_failure, login_of
 from agentbus.errors import TopicProvisioningError
 from agentbus.settings import AgentbusSettings
 
@@ -113,8 +114,17 @@ async def ensure_topics(connection: Mapping[str, Any], specs: Iterable[TopicSpec
     if not wanted:
         return []
     admin = AIOKafkaAdminClient(**connection)
+    servers = connection.get("bootstrap_servers")
     try:
-        await admin.start()
+        try:
+            await admin.start()
+        except KafkaConnectionError as exc:
+            reason = await connection_failure(connection)
+            raise TopicProvisioningError(
+                f"could not provision topics: no connection to Kafka at {servers} as "
+                f"{login_of(connection)} ({reason}); check AGENTBUS_KAFKA__BOOTSTRAP_SERVERS "
+                "and the AGENTBUS_KAFKA__SECURITY__* settings"
+            ) from exc
         existing = set(await admin.list_topics())
         created = await _create_missing(admin, [s for n, s in wanted.items() if n not in existing])
         for name in sorted(wanted.keys() & existing):
@@ -122,7 +132,6 @@ async def ensure_topics(connection: Mapping[str, Any], specs: Iterable[TopicSpec
         if created:
             await _wait_for_leaders(admin, created)
     except KafkaError as exc:
-        servers = connection.get("bootstrap_servers")
         raise TopicProvisioningError(
             f"could not provision topics on Kafka at {servers}: {exc!r}; is the broker running "
             "and AGENTBUS_KAFKA__BOOTSTRAP_SERVERS right?"

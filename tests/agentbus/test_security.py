@@ -38,6 +38,7 @@ from agentbus.acls import (
     describe_acls,
 )
 from agentbus.connection import admin_args
+from agentbus.errors import TopicProvisioningError
 from agentbus.localkafka import LocalKafka, SecurityOptions, broker_is_ready
 from agentbus.localkafka.probe import ProbeError
 from agentbus.names import TopicNames
@@ -333,6 +334,24 @@ async def test_a_wrong_password_is_refused_with_a_clear_error(provisioned: Local
     async with asyncio.timeout(20):
         with pytest.raises(AclProvisioningError) as caught:
             await describe_acls(admin_args(settings, client_id="wrong-password"))
+
+    assert "as data" in str(caught.value)
+    assert "SaslAuthenticationFailed" in str(caught.value)
+    assert "nope" not in str(caught.value)
+
+
+@pytest.mark.kafka
+async def test_an_agent_with_a_wrong_password_is_told_so_at_start(provisioned: LocalKafka) -> None:
+    """Provisioning its topics, the first thing an agent does, names the failed login."""
+    security = {**provisioned.client_security("data"), "password_file": None, "password": "nope"}
+    settings = kafka_settings(provisioned.bootstrap_servers, kafka={"security": security})
+
+    async with asyncio.timeout(20):
+        with pytest.raises(TopicProvisioningError) as caught:
+            await ensure_topics(
+                admin_args(settings, client_id="wrong-password"),
+                agent_topic_specs(settings, "data"),
+            )
 
     assert "as data" in str(caught.value)
     assert "SaslAuthenticationFailed" in str(caught.value)
