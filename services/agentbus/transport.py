@@ -430,7 +430,8 @@ class KafkaTransport(ClientTransport):
                 if not await bus.topic_exists(self.request_topic):
                     raise AgentNotFoundError(
                         f"no agent named '{self.target}': topic '{self.request_topic}' does not "
-                        "exist (an agent creates its request topic when it first starts)",
+                        "exist (an agent creates its request topic when it first starts)"
+                        + _unseen_hint(bus),
                         agent=self.target,
                     )
                 await bus.publish(self.request_topic, value, key=key, headers=headers)
@@ -467,6 +468,18 @@ class KafkaTransport(ClientTransport):
                     agent=self.target,
                 )
             return reply
+
+
+def _unseen_hint(bus: KafkaBus) -> str:
+    """Why a topic may look missing to a caller that logs in: ACLs hide what it may not use."""
+    security = bus.settings.kafka.security
+    if security.mode not in {"scram", "msk-iam"}:
+        return ""
+    who = f"'{security.username}'" if security.mode == "scram" else "this IAM role"
+    return (
+        f", or {who} has no ACL to describe and write it (a cluster shows a client only "
+        "the topics it has rights on)"
+    )
 
 
 _STREAM_ENDING_STATES = frozenset(

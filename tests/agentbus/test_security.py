@@ -25,7 +25,7 @@ from aiokafka.errors import (
     TopicAuthorizationFailedError,
 )
 
-from agentbus import AgentbusSettings, create_agent_app
+from agentbus import AgentbusSettings, AgentNotFoundError, create_agent_app
 from agentbus.acls import (
     AclBinding,
     AclProvisioningError,
@@ -377,6 +377,22 @@ async def test_a_client_without_tls_or_sasl_fails_fast(
         with pytest.raises(KafkaConnectionError):
             await consumer.start()
     await consumer.stop()
+
+
+@pytest.mark.kafka
+async def test_a_caller_without_rights_on_an_agent_is_told_why_it_cannot_see_it(
+    provisioned: LocalKafka,
+) -> None:
+    """Gateway may call echo only: data's request topic exists but is hidden from it."""
+    caller = secure_settings(provisioned, "gateway")
+
+    async with kafka_caller(caller, name="gateway") as clients:
+        client = await clients.get("data")
+        with pytest.raises(AgentNotFoundError) as caught:
+            _ = [e async for e in client.send_message(user_message(Part(text="hello")))]
+
+    assert "no agent named 'data'" in str(caught.value)
+    assert "'gateway' has no ACL to describe and write it" in str(caught.value)
 
 
 @pytest.mark.kafka
