@@ -99,11 +99,14 @@ def outgoing_context(
         return ClientCallContext(timeout=default_timeout)
     if deadline.at_ms is None:
         return no_deadline_context()
-    remaining_s = (deadline.at_ms - now_ms()) / 1000 - reserve_s
+    # One reading of the clock: a second one could put the call's deadline a
+    # millisecond past the request's own.
+    now = now_ms()
+    remaining_s = (deadline.at_ms - now) / 1000 - reserve_s
     if max_timeout is not None:
         remaining_s = min(remaining_s, max_timeout)
     timeout = max(0.005, remaining_s)
     return ClientCallContext(
         timeout=timeout,
-        service_parameters={Headers.DEADLINE: str(now_ms() + int(timeout * 1000))},
+        service_parameters={Headers.DEADLINE: str(now + int(timeout * 1000))},
     )
