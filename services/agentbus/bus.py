@@ -29,7 +29,7 @@ from aiokafka.structs import RecordMetadata
 from faststream.kafka import KafkaBroker, TopicPartition
 from faststream.middlewares import AckPolicy
 
-from agentbus.connection import admin_args, broker_args
+from agentbus.connection import admin_args, broker_args, shut_down, stop_consumer
 from agentbus.errors import BrokerUnavailableError
 from agentbus.metrics import get_metrics
 from agentbus.names import Headers, TopicNames, validate_agent_name
@@ -205,9 +205,9 @@ class KafkaBus:
         self._started = False
         for stop in reversed(self._on_stop):
             await stop()
-        await self.broker.stop()
+        await shut_down(self.broker.stop(), f"broker of {self.name}")
         if self._offsets is not None:
-            await self._offsets.stop()
+            await stop_consumer(self._offsets, f"end-offset reader of {self.name}")
             self._offsets = None
         if self._admin is not None:
             await self._admin.close()

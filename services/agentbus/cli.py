@@ -117,7 +117,7 @@ async def _agents(settings: AgentbusSettings) -> int:
 async def _tail(args: argparse.Namespace, settings: AgentbusSettings) -> int:
     from aiokafka import AIOKafkaConsumer  # noqa: PLC0415 - only this command needs it
 
-    from agentbus.connection import admin_args  # noqa: PLC0415
+    from agentbus.connection import admin_args, stop_consumer  # noqa: PLC0415
 
     consumer = AIOKafkaConsumer(
         args.topic,
@@ -145,7 +145,7 @@ async def _tail(args: argparse.Namespace, settings: AgentbusSettings) -> int:
             if args.limit and shown >= args.limit:
                 break
     finally:
-        await consumer.stop()
+        await stop_consumer(consumer, "tail")
     return 0
 
 

@@ -8,11 +8,14 @@ object of the broker, here and nowhere else.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
+from aiokafka import AIOKafkaConsumer
 from aiokafka.abc import AbstractTokenProvider
 from aiokafka.conn import create_conn
 from aiokafka.errors import KafkaError
@@ -27,8 +30,12 @@ __all__ = [
     "broker_args",
     "connection_failure",
     "login_of",
+    "shut_down",
     "ssl_context",
+    "stop_consumer",
 ]
+
+log = logging.getLogger(__name__)
 
 
 def ssl_context(security: KafkaSecurity) -> ssl.SSLContext | None:
@@ -166,3 +173,31 @@ async def connection_failure(connection: Mapping[str, Any]) -> str:
         return f"{type(exc).__name__}: {exc}"
     conn.close()
     return "a new connection succeeded; the cluster may have been unavailable for a moment"
+
+
+async def shut_down(step: Awaitable[None], what: str) -> None:
+    """Await one step of a shutdown, which must finish even while the cluster is down.
+
+    aiokafka 0.14's fetcher, closed while a fetch to an unreachable broker is in
+    flight, cancels that fetch and lets its ``CancelledError`` out of ``stop()``.
+    That is no cancellation of the caller: it is absorbed here, unless the task
+    running the shutdown is itself being cancelled.
+    """
+    try:
+        await step
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+        log.debug("%s: a cancelled in-flight request ended the stop early", what)
+
+
+async def stop_consumer(consumer: AIOKafkaConsumer, what: str) -> None:
+    """Stop ``consumer`` and close its connections, also while the cluster is down."""
+    await shut_down(consumer.stop(), what)
+    # A stop cut short by a cancelled fetch skipped closing the connections;
+    # closing them again is harmless when it did not.
+    client = getattr(consumer, "_client", None)
+    if client is not None:
+        with contextlib.suppress(Exception):
+            await client.close()

@@ -21,7 +21,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from agentbus.bus import KafkaBus
-from agentbus.connection import admin_args
+from agentbus.connection import admin_args, stop_consumer
 from agentbus.metrics import get_metrics
 from agentbus.names import Headers
 from agentbus.provisioning import partition_count
@@ -150,7 +150,7 @@ async def redrive(
             if not dry_run:
                 await consumer.commit()
     finally:
-        await consumer.stop()
+        await stop_consumer(consumer, "redrive")
     return RedriveReport(redriven=driver.redriven, skipped=driver.skipped)
 
 

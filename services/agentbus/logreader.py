@@ -25,7 +25,7 @@ from aiokafka import TopicPartition as AioTopicPartition
 from aiokafka.errors import KafkaError
 
 from agentbus.bus import KafkaBus
-from agentbus.connection import admin_args
+from agentbus.connection import admin_args, stop_consumer
 from agentbus.errors import BrokerUnavailableError
 
 __all__ = ["CompactedTopicReader", "RecordHandler"]
@@ -73,7 +73,7 @@ class CompactedTopicReader:
                 await self._loop
             self._loop = None
         if self._consumer is not None:
-            await self._consumer.stop()
+            await stop_consumer(self._consumer, f"reader of {self.topic}")
             self._consumer = None
 
     async def _read(self, consumer: AIOKafkaConsumer) -> None:
