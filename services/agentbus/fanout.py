@@ -244,8 +244,13 @@ async def scatter(
     *,
     context: ClientCallContext,
 ) -> dict[str, AgentResult]:
-    """Ask ``agents`` the same thing; over Kafka the request is published once."""
-    if clients.transport != "kafka" or clients.bus is None:
+    """Ask ``agents`` the same thing; over Kafka the request is published once.
+
+    Without ``AGENTBUS_CALLS__BROADCAST`` (a principal with no right to write the
+    broadcast topic) it is sent to each agent, as :func:`fan_out` does.
+    """
+    bus = clients.bus
+    if clients.transport != "kafka" or bus is None or not bus.settings.calls.broadcast:
         return await fan_out(clients, dict.fromkeys(agents, request), context=context)
     started = _Started(clients)
     try:

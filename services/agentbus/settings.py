@@ -218,6 +218,13 @@ class CallSettings(BaseModel):
     max_in_flight: int = Field(
         default=64, ge=1, le=10_000, description="Requests an agent processes at once."
     )
+    broadcast: bool = Field(
+        default=True,
+        description=(
+            "Publish a scatter once on the broadcast topic; false sends one request per agent "
+            "(for a principal that may write its callees' request topics but not the broadcast)."
+        ),
+    )
 
 
 class AgentbusSettings(BaseSettings):

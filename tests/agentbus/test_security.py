@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from a2a.client import ClientCallContext
+from a2a.helpers import get_text_parts
 from a2a.types import Part
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import (
@@ -25,7 +27,7 @@ from aiokafka.errors import (
     TopicAuthorizationFailedError,
 )
 
-from agentbus import AgentbusSettings, AgentNotFoundError, create_agent_app
+from agentbus import AgentbusSettings, AgentNotFoundError, create_agent_app, scatter
 from agentbus.acls import (
     AclBinding,
     AclProvisioningError,
@@ -409,6 +411,38 @@ async def test_an_agent_serves_a_caller_over_scram_and_tls(provisioned: LocalKaf
         events = [e async for e in client.send_message(user_message(Part(text="over TLS")))]
 
     assert events[-1].message.parts[0].text == "echo: over TLS"
+
+
+@pytest.mark.kafka
+@pytest.mark.parametrize("broadcast", [False, True], ids=["direct", "broadcast"])
+async def test_a_caller_that_may_not_broadcast_scatters_by_direct_requests(
+    provisioned: LocalKafka, broadcast: bool
+) -> None:
+    """Gateway may write echo's requests but not agent.broadcast: scatter asks echo directly.
+
+    With ``calls.broadcast`` left on, the refused broadcast is the agent's error, at once.
+    """
+    agent = secure_settings(provisioned, "echo")
+    caller = secure_settings(provisioned, "gateway", calls={"broadcast": broadcast})
+
+    async with (
+        serve(create_agent_app(agent, create_spec(EchoSettings())), agent.ops.port),
+        kafka_caller(caller, name="gateway") as clients,
+    ):
+        async with asyncio.timeout(10):
+            results = await scatter(
+                clients,
+                ["echo"],
+                user_message(Part(text="scattered")),
+                context=ClientCallContext(timeout=20),
+            )
+
+    if broadcast:
+        assert results["echo"].status == "error"
+        assert "TopicAuthorizationFailed" in (results["echo"].error or "")
+    else:
+        assert results["echo"].status == "ok"
+        assert get_text_parts(results["echo"].parts) == ["echo: scattered"]
 
 
 @pytest.mark.kafka

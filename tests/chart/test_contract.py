@@ -41,7 +41,8 @@ SETTINGS_OF_KIND: dict[str, type[Any]] = {
     "gateway": GatewaySettings,
 }
 SCATTERS: dict[str, Callable[[Any], bool]] = {"balance": lambda s: s.fanout == "scatter"}
-"""Kinds whose program publishes on agent.broadcast (agentbus.scatter), given its settings."""
+"""Kinds whose program scatters (agentbus.scatter), given its settings; the scatter is
+published on agent.broadcast when ``AGENTBUS_CALLS__BROADCAST`` is on as well."""
 CALLER = "cli"
 """The pure caller the chart adds with cli.enabled: the ``agentbus`` command line."""
 STRIMZI = "kafka.strimzi.io/v1"
@@ -293,19 +294,22 @@ def test_no_kafka_user_may_read_what_is_addressed_to_another(kind_objects: list[
             assert other not in groups, name
 
 
+@pytest.mark.parametrize("balance_broadcasts", [True, False], ids=["broadcasts", "does-not"])
 def test_only_agents_whose_program_scatters_may_write_the_broadcast_topic(
-    render: Render, monkeypatch: pytest.MonkeyPatch
+    render: Render, monkeypatch: pytest.MonkeyPatch, balance_broadcasts: bool
 ) -> None:
     """agents.<name>.broadcasts is true exactly for the agents that publish on agent.broadcast."""
     values = chart_values()
-    deployments = {d["metadata"]["name"]: d for d in of_kind(render(), "Deployment")}
+    values["agents"]["balance"]["broadcasts"] = balance_broadcasts
+    objects = render(agents__balance__broadcasts=str(balance_broadcasts).lower())
+    deployments = {d["metadata"]["name"]: d for d in of_kind(objects, "Deployment")}
 
     for name, own in values["agents"].items():
         agent = {**values["agentDefaults"], **(own or {})}
         kind = agent["kind"] or name
-        for key, value in env_of(deployments[f"{name}-agent"]).items():
-            monkeypatch.setenv(key, value)
-        scatters = SCATTERS.get(kind, lambda _: False)(SETTINGS_OF_KIND[kind]())
+        bus = settings_from(env_of(deployments[f"{name}-agent"]), monkeypatch)
+        program = SCATTERS.get(kind, lambda _: False)(SETTINGS_OF_KIND[kind]())
+        scatters = program and bus.calls.broadcast
         assert agent["broadcasts"] is scatters, name
 
 
