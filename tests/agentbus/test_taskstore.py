@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 from a2a.server.cluster import ConcurrentTaskModificationError, TaskVersion
@@ -45,7 +44,7 @@ async def save(store: KafkaTaskStore, task: Task, prev: TaskVersion) -> TaskVers
     )
 
 
-async def view(store: KafkaTaskStore, task_id: str) -> tuple[str, Any]:
+async def view(store: KafkaTaskStore, task_id: str) -> tuple[str, TaskVersion]:
     stored = await store.get(task_id, ServerCallContext())
     assert stored is not None
     return stored.task.artifacts[0].parts[0].text, stored.version
@@ -81,21 +80,14 @@ async def test_racing_final_writes_have_one_winner_every_replica_agrees_on(
                 save(two, snapshot(task_id, TaskState.TASK_STATE_COMPLETED, "two"), first),
                 return_exceptions=True,
             )
-            won = [
-                name
-                for name, o in zip(("one", "two"), outcomes, strict=True)
-                if isinstance(o, TaskVersion)
-            ]
+            by_name = dict(zip(("one", "two"), outcomes, strict=True))
+            won = [name for name, o in by_name.items() if isinstance(o, TaskVersion)]
             lost = [o for o in outcomes if not isinstance(o, TaskVersion)]
             assert len(won) == 1, outcomes
             assert all(isinstance(o, ConcurrentTaskModificationError) for o in lost), outcomes
             await one.catch_up()
             await two.catch_up()
-            assert (
-                await view(one, task_id)
-                == await view(two, task_id)
-                == (won[0], outcomes[("one", "two").index(won[0])])
-            )
+            assert await view(one, task_id) == await view(two, task_id) == (won[0], by_name[won[0]])
             winners.append(won[0])
             task_ids.append(task_id)
         # A replica that starts later reads the same decisions from the log alone.
